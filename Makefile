@@ -36,8 +36,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR)
 
-check: build
+# Data-dependent tests (REQUIRES: data) need the cache: fetch it first.
+check: build data
 	@AJPQ_BUILD_DIR=$(abspath $(BUILD_DIR)) python3 $(LLVM_BIN)/lit $(LIT_ARGS) test
+
+# Fetches models and data sets (pinned, sha256-checked) into $(AJPQ_DATA);
+# offline once fetched. Owned by scripts/fetch-data.sh.
+data: deps
+	@if [ -x scripts/fetch-data.sh ]; then sh scripts/fetch-data.sh; fi
 
 clean:
 	rm -rf build build-asan
