@@ -1,0 +1,221 @@
+/* manifest.c — zoo manifest reader (docs/manifest.md) on cJSON. */
+#include "ajpq_io.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ajpq_io_data_dir(void) {
+  static char buf[4096];
+  const char *d = getenv("AJPQ_DATA");
+  if (d && *d)
+    return d;
+  const char *home = getenv("HOME");
+  snprintf(buf, sizeof buf, "%s/.cache/ajpq", home && *home ? home : ".");
+  return buf;
+}
+
+static char *resolve(const char *p, const char *repo_root) {
+  const char *base;
+  if (p[0] == '/')
+    return strdup(p);
+  if (!strncmp(p, "./", 2)) {
+    base = repo_root ? repo_root : ".";
+    p += 2;
+  } else {
+    base = ajpq_io_data_dir();
+  }
+  size_t n = strlen(base) + strlen(p) + 2;
+  char *r = malloc(n);
+  if (r)
+    snprintf(r, n, "%s/%s", base, p);
+  return r;
+}
+
+static ajpq_status_t read_all(const char *path, char **out) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return ajpq_status_make(AJPQ_IO_ERROR, "%s: cannot open: %s", path, strerror(errno));
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  for (;;) {
+    if (!b) {
+      fclose(f);
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
+    }
+    n += fread(b + n, 1, cap - n - 1, f);
+    if (n < cap - 1)
+      break;
+    if (cap > (1u << 24)) {
+      free(b);
+      fclose(f);
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: manifest larger than 16 MiB", path);
+    }
+    cap *= 2;
+    b = realloc(b, cap);
+  }
+  fclose(f);
+  b[n] = 0;
+  *out = b;
+  return NULL;
+}
+
+static ajpq_status_t ranges(const char *path, const cJSON *a, const char *key, int *count,
+                            ajpq_range_t **out) {
+  *count = 0;
+  *out = NULL;
+  if (!a)
+    return NULL;
+  if (!cJSON_IsArray(a))
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: 'splits.%s' must be an array", path, key);
+  int n = cJSON_GetArraySize(a);
+  ajpq_range_t *r = calloc(n ? n : 1, sizeof *r);
+  if (!r)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
+  for (int i = 0; i < n; ++i) {
+    const cJSON *e = cJSON_GetArrayItem(a, i);
+    const cJSON *b = cJSON_GetArrayItem(e, 0), *en = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsNumber(b) ||
+        !cJSON_IsNumber(en) || b->valuedouble < 0 || en->valuedouble < b->valuedouble ||
+        b->valuedouble != (double)(int64_t)b->valuedouble ||
+        en->valuedouble != (double)(int64_t)en->valuedouble) {
+      free(r);
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                              "%s: 'splits.%s[%d]' must be [begin, end) with 0 <= begin <= end",
+                              path, key, i);
+    }
+    r[i].begin = (int64_t)b->valuedouble;
+    r[i].end = (int64_t)en->valuedouble;
+  }
+  *count = n;
+  *out = r;
+  return NULL;
+}
+
+void ajpq_manifest_free(ajpq_manifest_t *m) {
+  if (!m)
+    return;
+  free(m->name);
+  free(m->model_onnx);
+  free(m->model_mlir);
+  free(m->inputs);
+  free(m->labels);
+  free(m->calibration);
+  free(m->evaluation);
+  free(m->post_outputs);
+  free(m->metric);
+  free(m);
+}
+
+static const char *str_at(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_manifest_t **out) {
+  char *text = NULL;
+  AJPQ_RETURN_IF_ERROR(read_all(path, &text));
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    return ajpq_status_make(AJPQ_DATA_LOSS, "%s: not a JSON object", path);
+  }
+  ajpq_status_t st = NULL;
+  ajpq_manifest_t *m = calloc(1, sizeof *m);
+  if (!m) {
+    cJSON_Delete(root);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
+  }
+  m->threshold = 0.5;
+  const char *s;
+  if ((s = str_at(root, "name")))
+    m->name = strdup(s);
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+  if ((s = str_at(model, "onnx")))
+    m->model_onnx = resolve(s, repo_root);
+  if ((s = str_at(model, "mlir")))
+    m->model_mlir = resolve(s, repo_root);
+  const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+  if (!(s = str_at(data, "inputs"))) {
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: missing string 'data.inputs'", path);
+    goto done;
+  }
+  m->inputs = resolve(s, repo_root);
+  if ((s = str_at(data, "labels")))
+    m->labels = resolve(s, repo_root);
+  const cJSON *splits = cJSON_GetObjectItemCaseSensitive(root, "splits");
+  if ((st = ranges(path, cJSON_GetObjectItemCaseSensitive(splits, "calibration"), "calibration",
+                   &m->num_calibration, &m->calibration)))
+    goto done;
+  if ((st = ranges(path, cJSON_GetObjectItemCaseSensitive(splits, "evaluation"), "evaluation",
+                   &m->num_evaluation, &m->evaluation)))
+    goto done;
+  const cJSON *post = cJSON_GetObjectItemCaseSensitive(root, "postprocess");
+  if (post) {
+    const char *kind = str_at(post, "kind");
+    if (!kind) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: missing string 'postprocess.kind'", path);
+      goto done;
+    }
+    if (!strcmp(kind, "max_sigmoid"))
+      m->postprocess = AJPQ_POSTPROCESS_MAX_SIGMOID;
+    else if (!strcmp(kind, "logits"))
+      m->postprocess = AJPQ_POSTPROCESS_LOGITS;
+    else if (!strcmp(kind, "probabilities"))
+      m->postprocess = AJPQ_POSTPROCESS_PROBABILITIES;
+    else {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: unknown 'postprocess.kind' \"%s\"", path,
+                            kind);
+      goto done;
+    }
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(post, "outputs");
+    if (outs) {
+      if (!cJSON_IsArray(outs)) {
+        st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: 'postprocess.outputs' must be an array",
+                              path);
+        goto done;
+      }
+      int n = cJSON_GetArraySize(outs);
+      m->post_outputs = calloc(n ? n : 1, sizeof(int));
+      for (int i = 0; i < n; ++i) {
+        const cJSON *e = cJSON_GetArrayItem(outs, i);
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 1e6) {
+          st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                                "%s: 'postprocess.outputs[%d]' must be an output index", path, i);
+          goto done;
+        }
+        m->post_outputs[i] = (int)e->valuedouble;
+      }
+      m->num_post_outputs = n;
+    }
+  }
+  if ((s = str_at(root, "metric")))
+    m->metric = strdup(s);
+  const cJSON *th = cJSON_GetObjectItemCaseSensitive(root, "threshold");
+  if (th) {
+    if (!cJSON_IsNumber(th)) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: 'threshold' must be a number", path);
+      goto done;
+    }
+    m->threshold = th->valuedouble;
+  }
+  const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "expected");
+  const cJSON *v;
+  if ((v = cJSON_GetObjectItemCaseSensitive(ex, "accuracy")) && cJSON_IsNumber(v))
+    m->has_expected_accuracy = true, m->expected_accuracy = v->valuedouble;
+  if ((v = cJSON_GetObjectItemCaseSensitive(ex, "auc")) && cJSON_IsNumber(v))
+    m->has_expected_auc = true, m->expected_auc = v->valuedouble;
+  if ((v = cJSON_GetObjectItemCaseSensitive(ex, "top1")) && cJSON_IsNumber(v))
+    m->has_expected_top1 = true, m->expected_top1 = v->valuedouble;
+done:
+  cJSON_Delete(root);
+  if (st) {
+    ajpq_manifest_free(m);
+    return st;
+  }
+  *out = m;
+  return NULL;
+}

@@ -1,0 +1,497 @@
+/* codegen.c — lowering pipeline, JIT and object emission (ajpq_codegen.h). */
+#define _GNU_SOURCE
+#include "ajpq_codegen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ajpq_dialect.h"
+#include "ajpq_passes.h"
+#include "llvm-c/Core.h"
+#include "llvm-c/Target.h"
+#include "llvm-c/TargetMachine.h"
+#include "llvm-c/Transforms/PassBuilder.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Pass.h"
+#include "mlir-c/RegisterEverything.h"
+#include "mlir-c/Target/LLVMIR.h"
+
+extern const ajpq_pass_info_t ajpq_pass_lower_to_kernels;
+
+static const char k_pipeline[] =
+    "builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,"
+    "convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,"
+    "convert-math-to-llvm,convert-arith-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
+    "finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts)";
+
+const char *ajpq_codegen_pipeline_text(void) { return k_pipeline; }
+
+bool ajpq_codegen_prepare_context(MlirContext ctx) {
+  static int passes_registered;
+  MlirDialectRegistry reg = mlirDialectRegistryCreate();
+  mlirRegisterAllDialects(reg);
+  mlirContextAppendDialectRegistry(ctx, reg);
+  mlirDialectRegistryDestroy(reg);
+  mlirRegisterAllLLVMTranslations(ctx);
+  if (!passes_registered) {
+    mlirRegisterAllPasses();
+    passes_registered = 1;
+  }
+  return ajpq_dialect_load(ctx);
+}
+
+static void append_cb(MlirStringRef s, void *ud) {
+  char *buf = ud;
+  size_t n = strlen(buf);
+  if (n + s.length + 1 < 512) {
+    memcpy(buf + n, s.data, s.length);
+    buf[n + s.length] = 0;
+  }
+}
+
+static MlirWalkResult find_non_llvm(MlirOperation op, void *ud) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  if (strncmp(name.data, "llvm.", 5) != 0 &&
+      !(name.length == 14 && strncmp(name.data, "builtin.module", 14) == 0)) {
+    char *out = ud;
+    if (!out[0])
+      snprintf(out, 128, "%.*s", (int)name.length, name.data);
+    return MlirWalkResultInterrupt;
+  }
+  return MlirWalkResultAdvance;
+}
+
+ajpq_status_t ajpq_codegen_lower(MlirModule module, const char *target_features) {
+  MlirOperation op = mlirModuleGetOperation(module);
+  MlirContext ctx = mlirOperationGetContext(op);
+  char err[512] = "";
+  char opt_text[1024];
+  snprintf(opt_text, sizeof opt_text, "target-features=\"%s\"", target_features ? target_features : "");
+  ajpq_pass_options_t *opts = ajpq_pass_options_parse(&ajpq_pass_lower_to_kernels,
+                                                      target_features && *target_features ? opt_text : "",
+                                                      err, sizeof err);
+  if (!opts)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "ajpq-lower-to-kernels options: %s", err);
+  bool ok = ajpq_pass_lower_to_kernels.run(op, opts, NULL);
+  ajpq_pass_options_destroy(opts);
+  if (!ok)
+    return ajpq_status_make(AJPQ_FAILED_PRECONDITION, "ajpq-lower-to-kernels failed (see diagnostics)");
+  if (!mlirOperationVerify(op))
+    return ajpq_status_make(AJPQ_INTERNAL, "the module does not verify after ajpq-lower-to-kernels");
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  MlirLogicalResult r = mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                              mlirStringRefCreateFromCString(k_pipeline), append_cb, err);
+  if (mlirLogicalResultIsFailure(r)) {
+    mlirPassManagerDestroy(pm);
+    return ajpq_status_make(AJPQ_INTERNAL, "upstream pipeline does not parse: %s", err);
+  }
+  r = mlirPassManagerRunOnOp(pm, op);
+  mlirPassManagerDestroy(pm);
+  if (mlirLogicalResultIsFailure(r))
+    return ajpq_status_make(AJPQ_FAILED_PRECONDITION, "upstream lowering pipeline failed (see diagnostics)");
+  char bad[128] = "";
+  mlirOperationWalk(op, find_non_llvm, bad, MlirWalkPreOrder);
+  if (bad[0])
+    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "op '%s' was not lowered to the LLVM dialect", bad);
+  return NULL;
+}
+
+ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out) {
+  MlirExecutionEngine jit = mlirExecutionEngineCreate(module, 3, 0, NULL, false, false);
+  if (mlirExecutionEngineIsNull(jit))
+    return ajpq_status_make(AJPQ_INTERNAL, "the MLIR execution engine could not compile the module");
+  *out = jit;
+  return NULL;
+}
+
+ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_features,
+                                       const char *obj_path) {
+  LLVMInitializeNativeTarget();
+  LLVMInitializeNativeAsmPrinter();
+  LLVMContextRef lctx = LLVMContextCreate();
+  LLVMModuleRef m = mlirTranslateModuleToLLVMIR(mlirModuleGetOperation(module), lctx);
+  if (!m) {
+    LLVMContextDispose(lctx);
+    return ajpq_status_make(AJPQ_INTERNAL, "translation to LLVM IR failed (see diagnostics)");
+  }
+  char *triple = LLVMGetDefaultTargetTriple();
+  char *cpu = LLVMGetHostCPUName();
+  char *host_features = LLVMGetHostCPUFeatures();
+  const char *features = target_features && *target_features ? target_features : host_features;
+  ajpq_status_t st = NULL;
+  LLVMTargetRef target;
+  char *msg = NULL;
+  LLVMTargetMachineRef tm = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+    st = ajpq_status_make(AJPQ_INTERNAL, "no LLVM target for %s: %s", triple, msg ? msg : "");
+    goto out;
+  }
+  /* A non-host feature string gets a generic CPU so features are not overridden. */
+  tm = LLVMCreateTargetMachine(target, triple, target_features && *target_features ? "x86-64" : cpu,
+                               features, LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault);
+  LLVMSetTarget(m, triple);
+  LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+  LLVMSetModuleDataLayout(m, dl);
+  LLVMDisposeTargetData(dl);
+  LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(m, "default<O3>", tm, pbo);
+  LLVMDisposePassBuilderOptions(pbo);
+  if (e) {
+    char *em = LLVMGetErrorMessage(e);
+    st = ajpq_status_make(AJPQ_INTERNAL, "LLVM O3 pipeline failed: %s", em);
+    LLVMDisposeErrorMessage(em);
+    goto out;
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", obj_path, (long)getpid());
+  if (LLVMTargetMachineEmitToFile(tm, m, tmp, LLVMObjectFile, &msg)) {
+    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", obj_path, msg ? msg : "");
+    unlink(tmp);
+    goto out;
+  }
+  if (rename(tmp, obj_path) != 0) {
+    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot rename '%s' to '%s'", tmp, obj_path);
+    unlink(tmp);
+  }
+out:
+  if (msg)
+    LLVMDisposeMessage(msg);
+  if (tm)
+    LLVMDisposeTargetMachine(tm);
+  LLVMDisposeMessage(triple);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(host_features);
+  LLVMDisposeModule(m);
+  LLVMContextDispose(lctx);
+  return st;
+}
+
+void *ajpq_codegen_descriptor(int64_t *desc, void *data, int rank, const int64_t *shape) {
+  memcpy(&desc[0], &data, sizeof data);
+  memcpy(&desc[1], &data, sizeof data);
+  desc[2] = 0;
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    desc[3 + i] = shape[i];
+    desc[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+  return desc;
+}
+
+/* ---------------------------------------------------------- C entry point */
+
+static int tensor_info(MlirType t, ajpq_codegen_tensor_t *out) {
+  if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t) ||
+      !mlirTypeIsAF32(mlirShapedTypeGetElementType(t)) || mlirShapedTypeGetRank(t) > 8)
+    return 0;
+  out->rank = (int)mlirShapedTypeGetRank(t);
+  out->numel = 1;
+  for (int i = 0; i < out->rank; ++i) {
+    out->dims[i] = mlirShapedTypeGetDimSize(t, i);
+    out->numel *= out->dims[i];
+  }
+  return 1;
+}
+
+static void type_text(const ajpq_codegen_tensor_t *t, const char *kind, char *out, size_t len) {
+  size_t at = (size_t)snprintf(out, len, "%s<", kind);
+  for (int i = 0; i < t->rank && at < len; ++i)
+    at += (size_t)snprintf(out + at, len - at, "%lldx", (long long)t->dims[i]);
+  snprintf(out + at, len - at, "f32>");
+}
+
+ajpq_status_t ajpq_codegen_add_entry(MlirModule module, const char *func_name,
+                                     ajpq_codegen_signature_t *sig) {
+  memset(sig, 0, sizeof *sig);
+  MlirBlock body = mlirModuleGetBody(module);
+  MlirOperation func = {NULL};
+  int publics = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+    if (n.length != 9 || strncmp(n.data, "func.func", 9) != 0)
+      continue;
+    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    MlirAttribute vis = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_visibility"));
+    MlirStringRef name = mlirStringAttrGetValue(sym);
+    int is_public = mlirAttributeIsNull(vis);
+    const char *want = func_name ? func_name : "main";
+    if (strlen(want) == name.length && strncmp(want, name.data, name.length) == 0) {
+      func = op;
+      publics = 1;
+      break;
+    }
+    if (!func_name && is_public) {
+      func = op;
+      ++publics;
+    }
+  }
+  if (mlirOperationIsNull(func) || publics != 1)
+    return ajpq_status_make(AJPQ_NOT_FOUND, "no function '%s' in the module%s", func_name ? func_name : "main",
+                            func_name ? "" : " (and not exactly one public func.func)");
+  MlirStringRef fname =
+      mlirStringAttrGetValue(mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("sym_name")));
+  if (fname.length >= sizeof sig->func)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "function name too long");
+  memcpy(sig->func, fname.data, fname.length);
+  snprintf(sig->entry, sizeof sig->entry, "%s_ajpq_entry", sig->func);
+  /* Rename the model function (a C `main` would clash) and make it internal:
+   * the only exported symbol is the entry's `_mlir_ciface_` function. */
+  char model[200];
+  snprintf(model, sizeof model, "__ajpq_model_%s", sig->func);
+  MlirContext mctx = mlirOperationGetContext(mlirModuleGetOperation(module));
+  if (mlirLogicalResultIsFailure(mlirSymbolTableReplaceAllSymbolUses(
+          mlirStringRefCreateFromCString(sig->func), mlirStringRefCreateFromCString(model),
+          mlirModuleGetOperation(module))))
+    return ajpq_status_make(AJPQ_INTERNAL, "cannot rename @%s", sig->func);
+  mlirOperationSetAttributeByName(func, mlirStringRefCreateFromCString("sym_name"),
+                                  mlirStringAttrGet(mctx, mlirStringRefCreateFromCString(model)));
+  mlirOperationSetAttributeByName(
+      func, mlirStringRefCreateFromCString("llvm.linkage"),
+      mlirAttributeParseGet(mctx, mlirStringRefCreateFromCString("#llvm.linkage<internal>")));
+  MlirType ft = mlirTypeAttrGetValue(mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("function_type")));
+  sig->num_inputs = (int)mlirFunctionTypeGetNumInputs(ft);
+  sig->num_outputs = (int)mlirFunctionTypeGetNumResults(ft);
+  if (sig->num_inputs > 16 || sig->num_outputs > 16 || sig->num_outputs < 1)
+    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "@%s: needs 1..16 results and at most 16 arguments", sig->func);
+  for (int i = 0; i < sig->num_inputs; ++i)
+    if (!tensor_info(mlirFunctionTypeGetInput(ft, i), &sig->inputs[i]))
+      return ajpq_status_make(AJPQ_UNIMPLEMENTED, "@%s: argument %d is not a static f32 tensor of rank <= 8",
+                              sig->func, i);
+  for (int i = 0; i < sig->num_outputs; ++i)
+    if (!tensor_info(mlirFunctionTypeGetResult(ft, i), &sig->outputs[i]))
+      return ajpq_status_make(AJPQ_UNIMPLEMENTED, "@%s: result %d is not a static f32 tensor of rank <= 8",
+                              sig->func, i);
+  /* Wrapper text, with a private declaration of the model function so that
+   * the text verifies on its own; only the wrapper is moved. */
+  size_t cap = 8192 + 512 * (size_t)(sig->num_inputs + sig->num_outputs);
+  char *t = malloc(cap), ty[256], ty2[256];
+  if (!t)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  size_t at = 0;
+#define EMIT(...) at += (size_t)snprintf(t + at, at < cap ? cap - at : 0, __VA_ARGS__)
+  EMIT("func.func private @%s(", model);
+  for (int i = 0; i < sig->num_inputs; ++i) {
+    type_text(&sig->inputs[i], "tensor", ty, sizeof ty);
+    EMIT("%s%s", i ? ", " : "", ty);
+  }
+  EMIT(") -> (");
+  for (int i = 0; i < sig->num_outputs; ++i) {
+    type_text(&sig->outputs[i], "tensor", ty, sizeof ty);
+    EMIT("%s%s", i ? ", " : "", ty);
+  }
+  EMIT(")\nfunc.func @%s(", sig->entry);
+  for (int i = 0; i < sig->num_inputs; ++i) {
+    type_text(&sig->inputs[i], "memref", ty, sizeof ty);
+    EMIT("%s%%in%d: %s", i ? ", " : "", i, ty);
+  }
+  for (int i = 0; i < sig->num_outputs; ++i) {
+    type_text(&sig->outputs[i], "memref", ty, sizeof ty);
+    EMIT("%s%%out%d: %s", i || sig->num_inputs ? ", " : "", i, ty);
+  }
+  EMIT(") attributes {llvm.emit_c_interface} {\n");
+  for (int i = 0; i < sig->num_inputs; ++i) {
+    type_text(&sig->inputs[i], "memref", ty, sizeof ty);
+    type_text(&sig->inputs[i], "tensor", ty2, sizeof ty2);
+    EMIT("  %%t%d = bufferization.to_tensor %%in%d restrict : %s to %s\n", i, i, ty, ty2);
+  }
+  EMIT("  %%r:%d = func.call @%s(", sig->num_outputs, model);
+  for (int i = 0; i < sig->num_inputs; ++i)
+    EMIT("%s%%t%d", i ? ", " : "", i);
+  EMIT(") : (");
+  for (int i = 0; i < sig->num_inputs; ++i) {
+    type_text(&sig->inputs[i], "tensor", ty, sizeof ty);
+    EMIT("%s%s", i ? ", " : "", ty);
+  }
+  EMIT(") -> (");
+  for (int i = 0; i < sig->num_outputs; ++i) {
+    type_text(&sig->outputs[i], "tensor", ty, sizeof ty);
+    EMIT("%s%s", i ? ", " : "", ty);
+  }
+  EMIT(")\n");
+  for (int i = 0; i < sig->num_outputs; ++i) {
+    type_text(&sig->outputs[i], "memref", ty, sizeof ty);
+    type_text(&sig->outputs[i], "tensor", ty2, sizeof ty2);
+    EMIT("  bufferization.materialize_in_destination %%r#%d in restrict writable %%out%d : (%s, %s) -> ()\n", i, i,
+         ty2, ty);
+  }
+  EMIT("  return\n}\n");
+#undef EMIT
+  if (at >= cap) {
+    free(t);
+    return ajpq_status_make(AJPQ_INTERNAL, "entry wrapper text overflow");
+  }
+  MlirContext ctx = mlirOperationGetContext(mlirModuleGetOperation(module));
+  MlirModule w = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(t));
+  free(t);
+  if (mlirModuleIsNull(w))
+    return ajpq_status_make(AJPQ_INTERNAL, "entry wrapper for @%s does not parse", sig->func);
+  MlirOperation decl = mlirBlockGetFirstOperation(mlirModuleGetBody(w));
+  MlirOperation wrapper = mlirOperationGetNextInBlock(decl);
+  mlirOperationRemoveFromParent(wrapper);
+  mlirBlockAppendOwnedOperation(body, wrapper);
+  mlirModuleDestroy(w);
+  return NULL;
+}
+
+static void c_ident(const char *in, char *out, size_t len) {
+  size_t i = 0;
+  for (; in[i] && i + 1 < len; ++i) {
+    char c = in[i];
+    out[i] = (char)(((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') ? c : '_');
+  }
+  out[i] = 0;
+}
+
+ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, const char *source,
+                                        const char *path) {
+  char tmp[4096], pre[160], guard[200];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (!f)
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot create '%s'", tmp);
+  c_ident(sig->func, pre, sizeof pre);
+  snprintf(guard, sizeof guard, "AJPQ_MODEL_%s_H", pre);
+  for (char *c = guard; *c; ++c)
+    if (*c >= 'a' && *c <= 'z')
+      *c = (char)(*c - 'a' + 'A');
+  fprintf(f, "/* Generated by ajpq-translate --mlir-to-obj from %s. Do not edit.\n *\n", source);
+  fprintf(f, " * C ABI of the compiled model function @%s. Link the object file; it needs\n"
+             " * only the C library (malloc/free/memcpy), no MLIR or LLVM runtime.\n *\n", sig->func);
+  fprintf(f, " *   %s_run(", pre);
+  for (int i = 0; i < sig->num_inputs; ++i)
+    fprintf(f, "%sin%d", i ? ", " : "", i);
+  for (int i = 0; i < sig->num_outputs; ++i)
+    fprintf(f, "%sout%d", i || sig->num_inputs ? ", " : "", i);
+  fprintf(f, ")\n *\n * Buffers are row-major f32 arrays of the model's own layout; outputs are\n"
+             " * written, never allocated. The code keeps no global mutable state, so\n"
+             " * concurrent calls with distinct buffers are fine.\n");
+  for (int io = 0; io < 2; ++io) {
+    int n = io ? sig->num_outputs : sig->num_inputs;
+    for (int i = 0; i < n; ++i) {
+      const ajpq_codegen_tensor_t *t = io ? &sig->outputs[i] : &sig->inputs[i];
+      fprintf(f, " *   %s%d: float[%lld], shape ", io ? "out" : "in", i, (long long)t->numel);
+      for (int d = 0; d < t->rank; ++d)
+        fprintf(f, "%s%lld", d ? "x" : "", (long long)t->dims[d]);
+      fprintf(f, "\n");
+    }
+  }
+  fprintf(f, " */\n#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
+  fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+  fprintf(f, "/* MLIR memref descriptor of rank R: {allocated, aligned, offset, sizes[R], strides[R]}. */\n");
+  int ranks[9] = {0};
+  for (int i = 0; i < sig->num_inputs; ++i)
+    ranks[sig->inputs[i].rank] = 1;
+  for (int i = 0; i < sig->num_outputs; ++i)
+    ranks[sig->outputs[i].rank] = 1;
+  for (int r = 0; r <= 8; ++r)
+    if (ranks[r])
+      fprintf(f, "typedef struct { float *allocated, *aligned; int64_t offset, sizes[%d], strides[%d]; } %s_memref%d_t;\n",
+              r ? r : 1, r ? r : 1, pre, r);
+  fprintf(f, "\n/* The generated symbol (takes pointers to descriptors, inputs first). */\nvoid _mlir_ciface_%s(", sig->entry);
+  for (int i = 0; i < sig->num_inputs + sig->num_outputs; ++i) {
+    int r = i < sig->num_inputs ? sig->inputs[i].rank : sig->outputs[i - sig->num_inputs].rank;
+    fprintf(f, "%s%s_memref%d_t *", i ? ", " : "", pre, r);
+  }
+  fprintf(f, ");\n\n/* Runs @%s once on the given buffers. */\nstatic inline void %s_run(", sig->func, pre);
+  for (int i = 0; i < sig->num_inputs; ++i)
+    fprintf(f, "%sconst float *in%d", i ? ", " : "", i);
+  for (int i = 0; i < sig->num_outputs; ++i)
+    fprintf(f, "%sfloat *out%d", i || sig->num_inputs ? ", " : "", i);
+  fprintf(f, ") {\n");
+  for (int io = 0; io < 2; ++io) {
+    int n = io ? sig->num_outputs : sig->num_inputs;
+    for (int i = 0; i < n; ++i) {
+      const ajpq_codegen_tensor_t *t = io ? &sig->outputs[i] : &sig->inputs[i];
+      const char *nm = io ? "out" : "in";
+      fprintf(f, "  %s_memref%d_t d%s%d = {(float *)%s%d, (float *)%s%d, 0, {", pre, t->rank, nm, i, nm, i, nm, i);
+      for (int d = 0; d < t->rank; ++d)
+        fprintf(f, "%s%lld", d ? ", " : "", (long long)t->dims[d]);
+      fprintf(f, "}, {");
+      int64_t stride = 1, strides[8];
+      for (int d = t->rank - 1; d >= 0; --d) {
+        strides[d] = stride;
+        stride *= t->dims[d];
+      }
+      for (int d = 0; d < t->rank; ++d)
+        fprintf(f, "%s%lld", d ? ", " : "", (long long)strides[d]);
+      fprintf(f, "}};\n");
+    }
+  }
+  fprintf(f, "  _mlir_ciface_%s(", sig->entry);
+  for (int i = 0; i < sig->num_inputs; ++i)
+    fprintf(f, "%s&din%d", i ? ", " : "", i);
+  for (int i = 0; i < sig->num_outputs; ++i)
+    fprintf(f, "%s&dout%d", i || sig->num_inputs ? ", " : "", i);
+  fprintf(f, ");\n}\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
+  int bad = ferror(f) != 0;
+  bad |= fclose(f) != 0;
+  if (bad || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s'", path);
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------ JIT models */
+
+struct ajpq_codegen_model_s {
+  ajpq_codegen_signature_t sig;
+  MlirExecutionEngine jit;
+};
+
+ajpq_status_t ajpq_codegen_model_create(MlirModule module, const char *func_name,
+                                        const char *target_features, ajpq_codegen_model_t **out) {
+  ajpq_codegen_model_t *m = calloc(1, sizeof *m);
+  if (!m)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  ajpq_status_t st = ajpq_codegen_add_entry(module, func_name, &m->sig);
+  if (!st)
+    st = ajpq_codegen_lower(module, target_features);
+  if (!st)
+    st = ajpq_codegen_jit(module, &m->jit);
+  if (st) {
+    free(m);
+    return st;
+  }
+  *out = m;
+  return NULL;
+}
+
+const ajpq_codegen_signature_t *ajpq_codegen_model_signature(const ajpq_codegen_model_t *m) {
+  return &m->sig;
+}
+
+ajpq_status_t ajpq_codegen_model_run(ajpq_codegen_model_t *m, const float *const *inputs,
+                                     float *const *outputs) {
+  int n = m->sig.num_inputs + m->sig.num_outputs;
+  int64_t desc[32][3 + 16];
+  void *ptrs[32], *args[32];
+  for (int i = 0; i < n; ++i) {
+    const ajpq_codegen_tensor_t *t = i < m->sig.num_inputs ? &m->sig.inputs[i] : &m->sig.outputs[i - m->sig.num_inputs];
+    void *data = i < m->sig.num_inputs ? (void *)inputs[i] : (void *)outputs[i - m->sig.num_inputs];
+    if (!data)
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "model run: buffer %d is NULL", i);
+    ptrs[i] = ajpq_codegen_descriptor(desc[i], data, t->rank, t->dims);
+    args[i] = &ptrs[i];
+  }
+  if (mlirLogicalResultIsFailure(
+          mlirExecutionEngineInvokePacked(m->jit, mlirStringRefCreateFromCString(m->sig.entry), args)))
+    return ajpq_status_make(AJPQ_INTERNAL, "the JIT cannot invoke @%s", m->sig.entry);
+  return NULL;
+}
+
+void ajpq_codegen_model_destroy(ajpq_codegen_model_t *m) {
+  if (!m)
+    return;
+  if (!mlirExecutionEngineIsNull(m->jit))
+    mlirExecutionEngineDestroy(m->jit);
+  free(m);
+}

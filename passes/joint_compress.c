@@ -1,0 +1,426 @@
+/* joint_compress.c — the `joint-compress` pass (issue 5): AJPQ joint
+ * pruning + mixed-precision quantization of the entry function.
+ *
+ *   ajpq-opt m.mlir --joint-compress="target-size-ratio=0.1667
+ *       calibration=zoo/blazeface-front.json seed=1" -o small.mlir
+ *
+ * Steps: compressible layers + channel graph + importance
+ * (channel_graph.c) → options and budget checks (infeasible budgets are
+ * errors before any search) → calibration evaluator (joint_compress_eval.c)
+ * → policy search with budget clipping and enforcement
+ * (joint_compress_search.c, joint_compress_budget.c) → strategy file
+ * (joint_compress_strategy.c) → rewrite into the ajpq dialect
+ * (joint_compress_rewrite.c) → final table (stderr) and report-svg.
+ */
+#include "ajpq_joint_compress.h"
+#include "ajpq_passes.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const ajpq_pass_option_t k_options[] = {
+    {.name = "target-size-ratio", .kind = AJPQ_OPT_FLOAT,
+     .help = "Weight bytes (incl. metadata, biases) / fp32 weight bytes, in (0, 1]"},
+    {.name = "target-size-bytes", .kind = AJPQ_OPT_INT, .help = "Weight bytes budget, > 0"},
+    {.name = "target-macs-ratio", .kind = AJPQ_OPT_FLOAT, .help = "MACs / fp32 MACs, in (0, 1]"},
+    {.name = "target-bitops-ratio", .kind = AJPQ_OPT_FLOAT,
+     .help = "BitOPs / fp32 BitOPs (32x32 bits), in (0, 1]"},
+    {.name = "bits", .kind = AJPQ_OPT_LIST, .default_value = "0,1,2,3,4,5,6,7,8",
+     .help = "Candidate bit-widths (0 = erase), honoured exactly", .list_elem = AJPQ_OPT_INT,
+     .min = 0, .max = 8},
+    {.name = "min-keep", .kind = AJPQ_OPT_INT, .default_value = "1",
+     .help = "Channels kept per layer (>= 1)", .min = 1, .max = 1e9},
+    {.name = "act-bits", .kind = AJPQ_OPT_INT, .default_value = "8",
+     .help = "Activation bits (2..8), or 32 to keep activations in float"},
+    {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
+     .help = "Channel importance criterion", .enum_values = "l1|l2"},
+    {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
+     .help = "Search episodes", .min = 1, .max = 1e6},
+    {.name = "warmup", .kind = AJPQ_OPT_INT, .default_value = "20",
+     .help = "Episodes of uniform random actions before learning", .min = 0, .max = 1e6},
+    {.name = "seed", .kind = AJPQ_OPT_INT, .default_value = "1", .help = "Random seed"},
+    {.name = "calibration", .kind = AJPQ_OPT_STRING,
+     .help = "Zoo manifest (.json) or data=X.npy[,labels=Y.npy][,metric=M]"},
+    {.name = "calibration-samples", .kind = AJPQ_OPT_INT, .default_value = "0",
+     .help = "Calibration samples used (0 = the whole calibration split)", .min = 0, .max = 1e9},
+    {.name = "metric", .kind = AJPQ_OPT_STRING, .default_value = "",
+     .help = "top1|top5|accuracy|auc|agreement|kl (default: the manifest's)"},
+    {.name = "threads", .kind = AJPQ_OPT_INT, .default_value = "0",
+     .help = "Executor threads (0 = all CPUs); results do not depend on it", .min = 0, .max = 1024},
+    {.name = "strategy-out", .kind = AJPQ_OPT_STRING, .help = "Write the strategy as JSON"},
+    {.name = "report-svg", .kind = AJPQ_OPT_STRING,
+     .help = "Write bits per channel and the reward curve as SVG"},
+    {.name = "skip-layers", .kind = AJPQ_OPT_LIST, .default_value = "",
+     .help = "Layers kept in float, by ONNX node name (glob)", .list_elem = AJPQ_OPT_STRING},
+    {.name = "policy", .kind = AJPQ_OPT_ENUM, .default_value = "ajpq",
+     .help = "Search policy", .enum_values = "ajpq|two-step|layer-wise|uniform|random"},
+    {.name = "uniform-sparsity", .kind = AJPQ_OPT_FLOAT, .default_value = "0",
+     .help = "policy=uniform: fraction of each layer's groups erased", .min = 0, .max = 0.8},
+    {.name = "quiet", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+     .help = "No progress and no final table"},
+};
+
+static bool fail(MlirOperation at, const char *fmt, const char *a, double x, double y) {
+  char msg[768];
+  snprintf(msg, sizeof msg, fmt, a, x, y);
+  mlirEmitError(mlirOperationGetLocation(at), msg);
+  return false;
+}
+
+static bool fail_status(MlirOperation at, ajpq_status_t st) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "joint-compress: %s", ajpq_status_message(st));
+  ajpq_status_free(st);
+  mlirEmitError(mlirOperationGetLocation(at), msg);
+  return false;
+}
+
+/* Reads the budget options; false after a diagnostic. */
+static bool read_budget(MlirOperation at, const ajpq_pass_options_t *o, ajpq_jc_budget_t *b,
+                        char *text, size_t tn) {
+  static const char *ratios[] = {"target-size-ratio", "target-macs-ratio", "target-bitops-ratio"};
+  double *dst[] = {&b->size_ratio, &b->macs_ratio, &b->bitops_ratio};
+  memset(b, 0, sizeof *b);
+  text[0] = 0;
+  bool any = false;
+  for (int i = 0; i < 3; i++) {
+    if (!ajpq_opt_has(o, ratios[i]))
+      continue;
+    double v = ajpq_opt_float(o, ratios[i]);
+    if (!(v > 0 && v <= 1))
+      return fail(at, "joint-compress: %s=%g must be in (0, 1]", ratios[i], v, 0);
+    *dst[i] = v;
+    any = true;
+    snprintf(text + strlen(text), tn - strlen(text), "%s%s=%.17g", text[0] ? " " : "", ratios[i],
+             v);
+  }
+  if (ajpq_opt_has(o, "target-size-bytes")) {
+    int64_t v = ajpq_opt_int(o, "target-size-bytes");
+    if (v <= 0)
+      return fail(at, "joint-compress: %s=%g must be > 0", "target-size-bytes", (double)v, 0);
+    b->size_bytes = v;
+    any = true;
+    snprintf(text + strlen(text), tn - strlen(text), "%starget-size-bytes=%lld",
+             text[0] ? " " : "", (long long)v);
+  }
+  if (!any) {
+    mlirEmitError(mlirOperationGetLocation(at),
+                  "joint-compress: no budget given (set target-size-ratio, target-size-bytes, "
+                  "target-macs-ratio and/or target-bitops-ratio)");
+    return false;
+  }
+  return true;
+}
+
+static void write_svg(const char *path, const ajpq_channel_graph_t *g, const ajpq_jc_strategy_t *s,
+                      const ajpq_jc_search_result_t *res) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f)
+    return;
+  int64_t maxc = 1;
+  for (int l = 0; l < g->n_layers; l++)
+    if (g->layers[l].desc.cout > maxc)
+      maxc = g->layers[l].desc.cout;
+  double cw = maxc > 400 ? 1.0 : 400.0 / (double)maxc;
+  int rowh = 14, W = 200 + (int)(cw * (double)maxc) + 20, H1 = rowh * g->n_layers + 40;
+  int H = H1 + 220;
+  fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+             "font-family=\"monospace\" font-size=\"10\">\n", W, H);
+  fprintf(f, "<text x=\"4\" y=\"14\">bits per output channel (white = erased, darker = more "
+             "bits)</text>\n");
+  for (int l = 0; l < g->n_layers; l++) {
+    int y = 24 + l * rowh;
+    fprintf(f, "<text x=\"4\" y=\"%d\">%.28s</text>\n", y + 10, g->layers[l].name);
+    for (int64_t c = 0; c < g->layers[l].desc.cout; c++) {
+      int b = s->bits[l][c];
+      int shade = b ? 230 - b * 25 : 255;
+      fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,255)\" "
+                 "stroke=\"%s\" stroke-width=\"0.2\"/>\n",
+              200 + cw * (double)c, y, cw, rowh - 2, shade, shade, b ? "none" : "#c00");
+    }
+  }
+  /* reward curve */
+  int n = res->episodes_run;
+  double lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < n; i++) {
+    lo = fmin(lo, res->reward_curve[i]);
+    hi = fmax(hi, res->reward_curve[i]);
+  }
+  fprintf(f, "<text x=\"4\" y=\"%d\">reward per episode (min %.4g, max %.4g)</text>\n", H1 + 14,
+          n ? lo : 0, n ? hi : 0);
+  fprintf(f, "<polyline fill=\"none\" stroke=\"#036\" points=\"");
+  for (int i = 0; i < n; i++) {
+    double x = 200 + (W - 220) * (n > 1 ? (double)i / (n - 1) : 0);
+    double y = H1 + 200 - (hi > lo ? (res->reward_curve[i] - lo) / (hi - lo) : 0.5) * 170;
+    fprintf(f, "%.1f,%.1f ", x, y);
+  }
+  fprintf(f, "\"/>\n</svg>\n");
+  bool ok = !ferror(f);
+  ok &= fclose(f) == 0;
+  if (ok)
+    ok = rename(tmp, path) == 0;
+  if (!ok)
+    remove(tmp);
+}
+
+static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cost_t *c,
+                        const char *metric, double m32, double m, double seconds, int episodes,
+                        int changes) {
+  fprintf(stderr, "joint-compress result            fp32          compressed    ratio\n");
+  fprintf(stderr, "  %-22s %14.6f %14.6f\n", metric, m32, m);
+  fprintf(stderr, "  %-22s %14lld %14lld %8.4f\n", "weight bytes", (long long)f->weight_bytes,
+          (long long)c->weight_bytes, (double)c->weight_bytes / (double)f->weight_bytes);
+  fprintf(stderr, "  %-22s %14lld %14lld %8.4f\n", "MACs", (long long)f->macs, (long long)c->macs,
+          (double)c->macs / (double)(f->macs ? f->macs : 1));
+  fprintf(stderr, "  %-22s %14lld %14lld %8.4f\n", "BitOPs", (long long)f->bitops,
+          (long long)c->bitops, (double)c->bitops / (double)(f->bitops ? f->bitops : 1));
+  fprintf(stderr, "  %-22s %14s %14lld\n", "erased channels", "0", (long long)c->erased_channels);
+  fprintf(stderr, "  %-22s %14.3f %14.3f\n", "average bits", 32.0, ajpq_costmodel_avg_bits(c));
+  fprintf(stderr, "  search: %d episodes, %.1f s; budget enforcement changed %d bit-widths\n",
+          episodes, seconds, changes);
+}
+
+/* Shared front half: graph, config. Returns NULL after a diagnostic. */
+ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_t *o,
+                                      const char *pass, ajpq_jc_config_t *cfg,
+                                      MlirOperation *func_out) {
+  memset(cfg, 0, sizeof *cfg);
+  MlirOperation func = ajpq_cg_entry_func(op);
+  if (mlirOperationIsNull(func)) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: no func.func in the module", pass);
+    mlirEmitError(mlirOperationGetLocation(op), msg);
+    return NULL;
+  }
+  *func_out = func;
+  ajpq_importance_t imp =
+      !strcmp(ajpq_opt_string(o, "importance"), "l2") ? AJPQ_IMPORTANCE_L2 : AJPQ_IMPORTANCE_L1;
+  ajpq_channel_graph_t *g = ajpq_cg_build(func, imp);
+  if (!g)
+    return NULL;
+  int tosa_layers = 0;
+  for (int l = 0; l < g->n_layers; l++)
+    tosa_layers += g->layers[l].weights != NULL;
+  if (tosa_layers == 0 || tosa_layers != g->n_layers) {
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             tosa_layers ? "%s: the function already contains ajpq layers (compress the fp32 "
+                           "model)"
+                         : "%s: no compressible layer in the function (tosa.conv2d, "
+                           "tosa.depthwise_conv2d or tosa.matmul with constant weights)",
+             pass);
+    mlirEmitError(mlirOperationGetLocation(func), msg);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  /* candidate bits */
+  bool seen[9] = {false};
+  for (size_t i = 0; i < ajpq_opt_list_size(o, "bits"); i++) {
+    int64_t b = ajpq_opt_list_int(o, "bits", i);
+    if (b < 0 || b > 8) {
+      fail(func, "%s: bits: %g is not a bit-width in 0..8", pass, (double)b, 0);
+      ajpq_cg_destroy(g);
+      return NULL;
+    }
+    seen[b] = true;
+  }
+  cfg->allow_zero = seen[0];
+  for (int b = 1; b <= 8; b++)
+    if (seen[b])
+      cfg->cand[cfg->n_cand++] = b;
+  if (cfg->n_cand == 0) {
+    fail(func, "%s: bits must contain a nonzero bit-width", pass, 0, 0);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  cfg->min_keep = (int)ajpq_opt_int(o, "min-keep");
+  int64_t ab = ajpq_opt_int(o, "act-bits");
+  if (!((ab >= 2 && ab <= 8) || ab == 32)) {
+    fail(func, "%s: act-bits=%g must be in 2..8 or 32", pass, (double)ab, 0);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  cfg->act_bits = (int)ab;
+  cfg->skip = calloc((size_t)g->n_layers, 1);
+  if (!cfg->skip) {
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  size_t ns = ajpq_opt_list_size(o, "skip-layers");
+  for (int l = 0; l < g->n_layers; l++)
+    for (size_t i = 0; i < ns; i++)
+      if (!fnmatch(ajpq_opt_list_string(o, "skip-layers", i), g->layers[l].name, 0))
+        cfg->skip[l] = 1;
+  if (!ajpq_jc_config_groups(g, cfg)) {
+    free(cfg->skip);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  /* a skipped layer keeps its input width too */
+  for (int l = 0; l < g->n_layers; l++)
+    if (cfg->skip[l] && g->layers[l].in_node)
+      for (int64_t i = 0; i < g->layers[l].desc.cin; i++) {
+        int32_t gi = g->group_of_node[g->layers[l].in_node[i]];
+        if (gi >= 0)
+          cfg->group_fixed[gi] = 1;
+      }
+  return g;
+}
+
+void ajpq_jc_config_free(ajpq_jc_config_t *cfg) {
+  free(cfg->skip);
+  free(cfg->group_fixed);
+  cfg->skip = cfg->group_fixed = NULL;
+}
+
+static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, void *ctx) {
+  (void)ctx;
+  ajpq_jc_config_t cfg;
+  MlirOperation func;
+  ajpq_channel_graph_t *g = ajpq_jc_prepare(op, o, "joint-compress", &cfg, &func);
+  if (!g)
+    return false;
+  bool ok = false;
+  char budget_text[512];
+  ajpq_jc_evaluator_t *ev = NULL;
+  ajpq_jc_strategy_t *best = NULL, *minst = NULL;
+  ajpq_jc_search_result_t res;
+  memset(&res, 0, sizeof res);
+  if (!read_budget(func, o, &cfg.budget, budget_text, sizeof budget_text))
+    goto done;
+  /* feasibility: the cheapest strategy must meet every budget */
+  ajpq_costmodel_cost_t fp32, minc;
+  ajpq_jc_cost_fp32(g, &fp32);
+  minst = ajpq_jc_strategy_create(g);
+  best = ajpq_jc_strategy_create(g);
+  if (!minst || !best) {
+    mlirEmitError(mlirOperationGetLocation(func), "joint-compress: out of memory");
+    goto done;
+  }
+  ajpq_jc_min_strategy(g, &cfg, minst);
+  ajpq_jc_cost(g, &cfg, minst, &minc, NULL);
+  if (!ajpq_jc_within_budget(&cfg, &minc, &fp32)) {
+    char msg[1024];
+    snprintf(msg, sizeof msg,
+             "joint-compress: infeasible budget (%s): the smallest reachable model (every kept "
+             "channel at %d bits, min-keep=%d, %s) has size ratio %.6f, MACs ratio %.6f, BitOPs "
+             "ratio %.6f (%lld bytes)",
+             budget_text, cfg.cand[0], cfg.min_keep,
+             cfg.allow_zero ? "all erasable groups erased" : "no erasure (0 not in bits)",
+             (double)minc.weight_bytes / (double)fp32.weight_bytes,
+             (double)minc.macs / (double)fp32.macs,
+             (double)minc.bitops / (double)(fp32.bitops ? fp32.bitops : 1),
+             (long long)minc.weight_bytes);
+    mlirEmitError(mlirOperationGetLocation(func), msg);
+    goto done;
+  }
+  if (!strcmp(ajpq_opt_string(o, "policy"), "layer-wise") && cfg.allow_zero) {
+    /* layer-wise never prunes: feasible only with bits alone */
+    ajpq_jc_config_t nz = cfg;
+    nz.allow_zero = false;
+    uint8_t *fixed = malloc((size_t)(g->n_groups ? g->n_groups : 1));
+    if (fixed) {
+      memset(fixed, 1, (size_t)g->n_groups);
+      nz.group_fixed = fixed;
+      ajpq_jc_min_strategy(g, &nz, minst);
+      ajpq_jc_cost(g, &nz, minst, &minc, NULL);
+      free(fixed);
+      if (!ajpq_jc_within_budget(&cfg, &minc, &fp32)) {
+        char msg[768];
+        snprintf(msg, sizeof msg,
+                 "joint-compress: infeasible budget (%s) for policy=layer-wise, which does not "
+                 "prune: every channel at %d bits gives size ratio %.6f",
+                 budget_text, cfg.cand[0], (double)minc.weight_bytes / (double)fp32.weight_bytes);
+        mlirEmitError(mlirOperationGetLocation(func), msg);
+        goto done;
+      }
+    }
+  }
+  if (!ajpq_opt_has(o, "calibration") || !ajpq_opt_string(o, "calibration")[0]) {
+    mlirEmitError(mlirOperationGetLocation(func),
+                  "joint-compress: calibration=… is required (a zoo manifest or "
+                  "data=X.npy[,labels=Y.npy][,metric=M])");
+    goto done;
+  }
+  ajpq_jc_eval_opts_t eo = {.calibration = ajpq_opt_string(o, "calibration"),
+                            .metric = ajpq_opt_string(o, "metric"),
+                            .repo_root = NULL,
+                            .samples = ajpq_opt_int(o, "calibration-samples"),
+                            .threads = (int)ajpq_opt_int(o, "threads")};
+  ajpq_status_t st = ajpq_jc_evaluator_create(func, g, &cfg, &eo, &ev);
+  if (st) {
+    fail_status(func, st);
+    goto done;
+  }
+  const char *pol = ajpq_opt_string(o, "policy");
+  ajpq_jc_search_opts_t so = {
+      .policy = !strcmp(pol, "two-step")     ? AJPQ_JC_POLICY_TWO_STEP
+                : !strcmp(pol, "layer-wise") ? AJPQ_JC_POLICY_LAYER_WISE
+                : !strcmp(pol, "uniform")    ? AJPQ_JC_POLICY_UNIFORM
+                : !strcmp(pol, "random")     ? AJPQ_JC_POLICY_RANDOM
+                                             : AJPQ_JC_POLICY_AJPQ,
+      .episodes = (int)ajpq_opt_int(o, "episodes"),
+      .warmup = (int)ajpq_opt_int(o, "warmup"),
+      .seed = (uint64_t)ajpq_opt_int(o, "seed"),
+      .uniform_sparsity = ajpq_opt_float(o, "uniform-sparsity"),
+      .progress_tty = isatty(2),
+      .quiet = ajpq_opt_bool(o, "quiet")};
+  st = ajpq_jc_search(g, &cfg, &so, ajpq_jc_evaluator_reward, ev, best, &res);
+  if (st) {
+    fail_status(func, st);
+    goto done;
+  }
+  ajpq_costmodel_cost_t bc;
+  ajpq_jc_cost(g, &cfg, best, &bc, NULL);
+  if (!ajpq_jc_within_budget(&cfg, &bc, &fp32) || !ajpq_jc_strategy_valid(g, &cfg, best)) {
+    mlirEmitError(mlirOperationGetLocation(func),
+                  "joint-compress: internal error: the best strategy breaks the budget or the "
+                  "channel groups");
+    goto done;
+  }
+  if (ajpq_opt_has(o, "strategy-out") && ajpq_opt_string(o, "strategy-out")[0]) {
+    ajpq_jc_strategy_meta_t meta = {.policy = pol,
+                                    .metric = ajpq_jc_evaluator_metric_name(ev),
+                                    .budget_text = budget_text,
+                                    .seed = (uint64_t)ajpq_opt_int(o, "seed"),
+                                    .metric_fp32 = ajpq_jc_evaluator_metric_fp32(ev),
+                                    .metric_result = res.best_metric};
+    st = ajpq_jc_strategy_write(ajpq_opt_string(o, "strategy-out"), g, best, &meta);
+    if (st) {
+      fail_status(func, st);
+      goto done;
+    }
+  }
+  if (ajpq_opt_has(o, "report-svg") && ajpq_opt_string(o, "report-svg")[0])
+    write_svg(ajpq_opt_string(o, "report-svg"), g, best, &res);
+  if (!so.quiet)
+    print_table(&fp32, &bc, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
+                res.best_metric, res.seconds, res.episodes_run, res.enforce_changes);
+  ok = ajpq_jc_rewrite(g, &cfg, best, ajpq_jc_evaluator_actq(ev));
+done:
+  free(res.reward_curve);
+  ajpq_jc_strategy_destroy(best);
+  ajpq_jc_strategy_destroy(minst);
+  ajpq_jc_evaluator_destroy(ev);
+  ajpq_jc_config_free(&cfg);
+  ajpq_cg_destroy(g);
+  return ok;
+}
+
+const ajpq_pass_info_t ajpq_pass_joint_compress = {
+    .name = "joint-compress",
+    .summary = "AJPQ: joint pruning + per-channel mixed-precision quantization (DDPG search), "
+               "rewritten into the ajpq dialect",
+    .anchor = "builtin.module",
+    .options = k_options,
+    .num_options = sizeof k_options / sizeof k_options[0],
+    .run = run_joint_compress,
+    .create = NULL,
+    .destroy = NULL,
+};

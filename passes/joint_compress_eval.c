@@ -1,0 +1,599 @@
+/* joint_compress_eval.c — the search's evaluator: loads the calibration set
+ * (a zoo manifest, docs/manifest.md, or `data=X.npy,labels=Y.npy,metric=M`),
+ * plans the function once with the executor, runs the fp32 model once for
+ * the reference outputs and activation ranges, then scores each candidate
+ * strategy by swapping in masked fake-quantized weights (executor weight
+ * swap) with per-tensor activation fake quantization.
+ *
+ * Rewards (design decision, after HAQ): labelled metrics
+ * 0.1 × (metric − metric_fp32) in points (percent); `agreement`
+ * 0.1 × (agreement% − 100); `kl` −mean KL(fp32 ‖ candidate). Always finite.
+ */
+#include "ajpq_dialect.h"
+#include "ajpq_joint_compress.h"
+#include "executor/ajpq_executor.h"
+#include "io/ajpq_io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ajpq_jc_evaluator_s {
+  const ajpq_channel_graph_t *g;
+  const ajpq_jc_config_t *cfg;
+  ajpq_executor_t *ex;
+  int *ex_layer;       /* graph layer -> executor layer */
+  int64_t n;           /* calibration samples */
+  int64_t batch;
+  int n_in;            /* function inputs: must be 1 */
+  int64_t in_numel;    /* floats per sample */
+  float *inputs;       /* [n][in_numel] */
+  int64_t *labels;     /* [n] or NULL */
+  int n_out;
+  int64_t *out_numel;  /* per sample, per output */
+  float **outputs;     /* per output [n][numel]: scratch of the last run */
+  float **batch_out;   /* per output [batch][numel] */
+  /* scoring */
+  ajpq_postprocess_t post;
+  int *post_outputs;
+  int n_post;
+  double threshold;
+  char metric[16];
+  double *ref_score;   /* fp32 per-sample score (max_sigmoid) or NULL */
+  float *ref_logits;   /* fp32 class scores [n][classes] (logits/probs) */
+  int64_t classes;
+  double metric_fp32;
+  float *wbuf;
+  ajpq_jc_actq_t *actq; /* [n_layers] */
+};
+
+static const char *const k_metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", NULL};
+
+static bool metric_known(const char *m) {
+  for (int i = 0; k_metrics[i]; i++)
+    if (!strcmp(m, k_metrics[i]))
+      return true;
+  return false;
+}
+static bool metric_labelled(const char *m) {
+  return !strcmp(m, "top1") || !strcmp(m, "top5") || !strcmp(m, "accuracy") || !strcmp(m, "auc");
+}
+
+void ajpq_jc_evaluator_destroy(ajpq_jc_evaluator_t *e) {
+  if (!e)
+    return;
+  ajpq_executor_destroy(e->ex);
+  free(e->ex_layer);
+  free(e->inputs);
+  free(e->labels);
+  if (e->outputs)
+    for (int i = 0; i < e->n_out; i++)
+      free(e->outputs[i]);
+  if (e->batch_out)
+    for (int i = 0; i < e->n_out; i++)
+      free(e->batch_out[i]);
+  free(e->outputs);
+  free(e->batch_out);
+  free(e->out_numel);
+  free(e->post_outputs);
+  free(e->ref_score);
+  free(e->ref_logits);
+  free(e->wbuf);
+  free(e->actq);
+  free(e);
+}
+
+/* Parses "data=X,labels=Y,metric=M" into fields (copies). */
+static void parse_kv(const char *text, char *data, char *labels, char *metric, size_t n) {
+  data[0] = labels[0] = metric[0] = 0;
+  const char *p = text;
+  while (*p) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char *dst = NULL;
+    size_t skip = 0;
+    if (!strncmp(p, "data=", 5)) { dst = data; skip = 5; }
+    else if (!strncmp(p, "labels=", 7)) { dst = labels; skip = 7; }
+    else if (!strncmp(p, "metric=", 7)) { dst = metric; skip = 7; }
+    if (dst && len > skip) {
+      size_t m = len - skip < n - 1 ? len - skip : n - 1;
+      memcpy(dst, p + skip, m);
+      dst[m] = 0;
+    }
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+}
+
+static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* Runs the executor over all samples into e->outputs. */
+static ajpq_status_t run_all(ajpq_jc_evaluator_t *e, float *mins, float *maxs) {
+  for (int64_t s0 = 0; s0 < e->n; s0 += e->batch) {
+    int64_t nb = e->n - s0 < e->batch ? e->n - s0 : e->batch;
+    const float *in = e->inputs + s0 * e->in_numel;
+    const float *const ins[1] = {in};
+    if (mins)
+      AJPQ_RETURN_IF_ERROR(ajpq_executor_calibrate(e->ex, nb, ins, mins, maxs));
+    AJPQ_RETURN_IF_ERROR(ajpq_executor_run(e->ex, nb, ins, e->batch_out));
+    for (int o = 0; o < e->n_out; o++)
+      memcpy(e->outputs[o] + s0 * e->out_numel[o], e->batch_out[o],
+             (size_t)(nb * e->out_numel[o]) * sizeof(float));
+  }
+  return NULL;
+}
+
+/* Per-sample score (max_sigmoid) or class vector. */
+static double sample_score(const ajpq_jc_evaluator_t *e, int64_t s) {
+  double best = -INFINITY;
+  for (int i = 0; i < e->n_post; i++) {
+    int o = e->post_outputs[i];
+    const float *v = e->outputs[o] + s * e->out_numel[o];
+    for (int64_t j = 0; j < e->out_numel[o]; j++) {
+      double p = sigmoid(v[j]);
+      if (p > best)
+        best = p;
+    }
+  }
+  return best;
+}
+
+static int64_t argmax(const float *v, int64_t n) {
+  int64_t b = 0;
+  for (int64_t i = 1; i < n; i++)
+    if (v[i] > v[b])
+      b = i;
+  return b;
+}
+
+static void softmax(const float *v, int64_t n, double *p, bool already) {
+  if (already) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++)
+      s += p[i] = v[i] > 0 ? v[i] : 0;
+    for (int64_t i = 0; i < n; i++)
+      p[i] = s > 0 ? p[i] / s : 1.0 / (double)n;
+    return;
+  }
+  double m = v[0], s = 0;
+  for (int64_t i = 1; i < n; i++)
+    if (v[i] > m)
+      m = v[i];
+  for (int64_t i = 0; i < n; i++)
+    s += p[i] = exp(v[i] - m);
+  for (int64_t i = 0; i < n; i++)
+    p[i] /= s;
+}
+
+static double auc(const double *score, const int64_t *lab, int64_t n) {
+  /* Mann–Whitney U with ties counted half (O(n^2), n is a calibration set) */
+  double pos = 0, neg = 0, u = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (lab[i])
+      pos += 1;
+    else
+      neg += 1;
+  }
+  if (pos == 0 || neg == 0)
+    return 0.5;
+  for (int64_t i = 0; i < n; i++) {
+    if (!lab[i])
+      continue;
+    for (int64_t j = 0; j < n; j++)
+      if (!lab[j])
+        u += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
+  }
+  return u / (pos * neg);
+}
+
+/* Metric of the current e->outputs (ref: fp32 references are set). */
+static double score_metric(ajpq_jc_evaluator_t *e, bool set_ref) {
+  const char *m = e->metric;
+  int64_t n = e->n;
+  if (e->post == AJPQ_POSTPROCESS_MAX_SIGMOID) {
+    double *sc = malloc((size_t)n * sizeof(double));
+    if (!sc)
+      return NAN;
+    for (int64_t s = 0; s < n; s++)
+      sc[s] = sample_score(e, s);
+    double r = 0;
+    if (!strcmp(m, "auc")) {
+      r = auc(sc, e->labels, n);
+    } else if (!strcmp(m, "accuracy")) {
+      for (int64_t s = 0; s < n; s++)
+        r += (sc[s] >= e->threshold) == (e->labels[s] != 0);
+      r /= (double)n;
+    } else if (!strcmp(m, "agreement")) {
+      if (!set_ref)
+        for (int64_t s = 0; s < n; s++)
+          r += (sc[s] >= e->threshold) == (e->ref_score[s] >= e->threshold);
+      r = set_ref ? 1.0 : r / (double)n;
+    } else { /* kl, binary */
+      if (!set_ref)
+        for (int64_t s = 0; s < n; s++) {
+          double p = fmin(fmax(e->ref_score[s], 1e-7), 1 - 1e-7);
+          double q = fmin(fmax(sc[s], 1e-7), 1 - 1e-7);
+          r += p * log(p / q) + (1 - p) * log((1 - p) / (1 - q));
+        }
+      r = set_ref ? 0.0 : r / (double)n;
+    }
+    if (set_ref) {
+      free(e->ref_score);
+      e->ref_score = sc;
+    } else {
+      free(sc);
+    }
+    return r;
+  }
+  /* logits / probabilities on output post_outputs[0] */
+  int o = e->post_outputs[0];
+  int64_t C = e->out_numel[o];
+  bool probs = e->post == AJPQ_POSTPROCESS_PROBABILITIES;
+  double r = 0;
+  double *p = malloc((size_t)C * sizeof(double)), *q = malloc((size_t)C * sizeof(double));
+  if (!p || !q) {
+    free(p);
+    free(q);
+    return NAN;
+  }
+  for (int64_t s = 0; s < n; s++) {
+    const float *v = e->outputs[o] + s * C;
+    if (!strcmp(m, "top1")) {
+      r += argmax(v, C) == e->labels[s];
+    } else if (!strcmp(m, "top5")) {
+      int64_t lab = e->labels[s], better = 0;
+      for (int64_t c = 0; c < C; c++)
+        better += v[c] > v[lab];
+      r += better < 5;
+    } else if (!strcmp(m, "agreement")) {
+      r += set_ref ? 1 : argmax(v, C) == argmax(e->ref_logits + s * C, C);
+    } else if (!set_ref) { /* kl */
+      softmax(e->ref_logits + s * C, C, p, probs);
+      softmax(v, C, q, probs);
+      for (int64_t c = 0; c < C; c++)
+        if (p[c] > 0)
+          r += p[c] * log(p[c] / fmax(q[c], 1e-12));
+    }
+  }
+  free(p);
+  free(q);
+  if (set_ref) {
+    free(e->ref_logits);
+    e->ref_logits = malloc((size_t)(n * C) * sizeof(float));
+    if (e->ref_logits)
+      memcpy(e->ref_logits, e->outputs[o], (size_t)(n * C) * sizeof(float));
+  }
+  return r / (double)n;
+}
+
+double ajpq_jc_evaluator_metric_fp32(const ajpq_jc_evaluator_t *e) { return e->metric_fp32; }
+const char *ajpq_jc_evaluator_metric_name(const ajpq_jc_evaluator_t *e) { return e->metric; }
+int64_t ajpq_jc_evaluator_samples(const ajpq_jc_evaluator_t *e) { return e->n; }
+const ajpq_jc_actq_t *ajpq_jc_evaluator_actq(const ajpq_jc_evaluator_t *e) { return e->actq; }
+
+static double reward_of(const ajpq_jc_evaluator_t *e, double metric) {
+  double r;
+  if (!strcmp(e->metric, "kl"))
+    r = -metric;
+  else if (!strcmp(e->metric, "agreement"))
+    r = 0.1 * (metric * 100.0 - 100.0);
+  else
+    r = 0.1 * (metric - e->metric_fp32) * 100.0;
+  if (!isfinite(r))
+    r = -1e3; /* a collapsed candidate: finite, worst */
+  return r;
+}
+
+ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, double *reward,
+                                       double *metric) {
+  ajpq_jc_evaluator_t *e = user;
+  const ajpq_channel_graph_t *g = e->g;
+  uint8_t *erased = malloc((size_t)(g->n_groups ? g->n_groups : 1));
+  if (!erased)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  ajpq_jc_group_erased(g, s, erased);
+  ajpq_status_t st = NULL;
+  for (int l = 0; l < g->n_layers && !st; l++) {
+    st = ajpq_jc_masked_weights(g, e->cfg, s, erased, l, e->wbuf);
+    if (!st)
+      st = ajpq_executor_set_weights(e->ex, e->ex_layer[l], e->wbuf);
+  }
+  free(erased);
+  if (!st)
+    st = run_all(e, NULL, NULL);
+  if (st)
+    return st;
+  double m = score_metric(e, false);
+  *metric = m;
+  *reward = reward_of(e, m);
+  return NULL;
+}
+
+ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_graph_t *g,
+                                       const ajpq_jc_config_t *cfg,
+                                       const ajpq_jc_eval_opts_t *o, ajpq_jc_evaluator_t **out) {
+  ajpq_jc_evaluator_t *e = calloc(1, sizeof *e);
+  if (!e)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  e->g = g;
+  e->cfg = cfg;
+  e->threshold = 0.5;
+  ajpq_status_t st = NULL;
+  ajpq_manifest_t *man = NULL;
+  ajpq_tensor_t *data = NULL, *labels = NULL, *dataf = NULL;
+  char dpath[1024], lpath[1024], mname[64];
+  const char *cal = o->calibration;
+  size_t cl = strlen(cal);
+  bool is_manifest = cl > 5 && !strcmp(cal + cl - 5, ".json");
+  ajpq_range_t *ranges = NULL;
+  int n_ranges = 0;
+  if (is_manifest) {
+    st = ajpq_manifest_read(cal, o->repo_root, &man);
+    if (st)
+      goto fail;
+    snprintf(dpath, sizeof dpath, "%s", man->inputs);
+    snprintf(lpath, sizeof lpath, "%s", man->labels ? man->labels : "");
+    snprintf(mname, sizeof mname, "%s", man->metric ? man->metric : "");
+    e->post = man->postprocess;
+    e->threshold = man->threshold;
+    if (man->num_post_outputs > 0) {
+      e->post_outputs = malloc((size_t)man->num_post_outputs * sizeof(int));
+      if (e->post_outputs) {
+        memcpy(e->post_outputs, man->post_outputs, (size_t)man->num_post_outputs * sizeof(int));
+        e->n_post = man->num_post_outputs;
+      }
+    }
+    ranges = man->calibration;
+    n_ranges = man->num_calibration;
+  } else {
+    parse_kv(cal, dpath, lpath, mname, sizeof mname < sizeof dpath ? sizeof dpath : sizeof mname);
+    if (!dpath[0]) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "calibration '%s': expected a manifest (.json) or data=FILE.npy[,labels="
+                            "FILE.npy][,metric=M]",
+                            cal);
+      goto fail;
+    }
+  }
+  if (o->metric && o->metric[0])
+    snprintf(mname, sizeof mname, "%s", o->metric);
+  if (!mname[0])
+    snprintf(mname, sizeof mname, "%s", lpath[0] ? "top1" : "agreement");
+  if (!metric_known(mname)) {
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                          "unknown metric '%s' (expected top1, top5, accuracy, auc, agreement or kl)",
+                          mname);
+    goto fail;
+  }
+  if (metric_labelled(mname) && !lpath[0]) {
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                          "metric '%s' needs labels, but calibration '%s' has none (use "
+                          "metric=agreement or metric=kl without labels)",
+                          mname, cal);
+    goto fail;
+  }
+  snprintf(e->metric, sizeof e->metric, "%s", mname);
+  st = ajpq_npy_read(dpath, &data);
+  if (!st)
+    st = ajpq_tensor_to_f32(data, &dataf);
+  if (!st && lpath[0])
+    st = ajpq_npy_read(lpath, &labels);
+  if (st)
+    goto fail;
+  /* plan the executor */
+  ajpq_executor_options_t eo;
+  ajpq_executor_options_init(&eo);
+  int64_t total = dataf->rank > 0 ? dataf->dims[0] : 0;
+  /* select samples: calibration split ranges (manifest) or all, capped */
+  int64_t nsel = 0;
+  int64_t *sel = malloc((size_t)(total > 0 ? total : 1) * sizeof(int64_t));
+  if (!sel) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto fail;
+  }
+  if (n_ranges > 0) {
+    for (int r = 0; r < n_ranges; r++)
+      for (int64_t i = ranges[r].begin; i < ranges[r].end && i < total; i++)
+        sel[nsel++] = i;
+  } else {
+    for (int64_t i = 0; i < total; i++)
+      sel[nsel++] = i;
+  }
+  if (o->samples > 0 && o->samples < nsel)
+    nsel = o->samples; /* larger than the set: all of it */
+  if (nsel < 1) {
+    free(sel);
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "calibration data '%s' has no samples", dpath);
+    goto fail;
+  }
+  e->n = nsel;
+  e->batch = nsel < 32 ? nsel : 32;
+  eo.batch = e->batch;
+  eo.threads = o->threads;
+  st = ajpq_executor_create(func, &eo, &e->ex);
+  if (st) {
+    free(sel);
+    goto fail;
+  }
+  if (ajpq_executor_num_inputs(e->ex) != 1) {
+    free(sel);
+    st = ajpq_status_make(AJPQ_UNIMPLEMENTED, "the search supports models with one input (got %d)",
+                          ajpq_executor_num_inputs(e->ex));
+    goto fail;
+  }
+  const ajpq_executor_tensor_info_t *ii = ajpq_executor_input_info(e->ex, 0);
+  e->in_numel = ii->numel / e->batch;
+  int64_t per = 1;
+  for (int d = 1; d < dataf->rank; d++)
+    per *= dataf->dims[d];
+  bool shape_ok = dataf->rank == ii->rank && per == e->in_numel;
+  for (int d = 1; shape_ok && d < dataf->rank; d++)
+    shape_ok = dataf->dims[d] == ii->dims[d];
+  if (!shape_ok) {
+    char want[128] = "", got[128] = "";
+    for (int d = 1; d < ii->rank; d++)
+      snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d > 1 ? "x" : "",
+               (long long)ii->dims[d]);
+    for (int d = 1; d < dataf->rank; d++)
+      snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d > 1 ? "x" : "",
+               (long long)dataf->dims[d]);
+    free(sel);
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                          "calibration data '%s' has samples of shape %s, the model input '%s' "
+                          "wants %s",
+                          dpath, got[0] ? got : "(scalar)", ii->name, want);
+    goto fail;
+  }
+  e->inputs = malloc((size_t)(e->n * e->in_numel) * sizeof(float));
+  if (labels) {
+    st = ajpq_labels_check(labels, labels->rank > 0 ? labels->dims[0] : -1, 0, lpath);
+    if (!st && labels->dims[0] != total)
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "labels '%s' has %lld entries, data '%s' %lld",
+                            lpath, (long long)labels->dims[0], dpath, (long long)total);
+    if (st) {
+      free(sel);
+      goto fail;
+    }
+    e->labels = malloc((size_t)e->n * sizeof(int64_t));
+  }
+  if (!e->inputs || (labels && !e->labels)) {
+    free(sel);
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory for the calibration set");
+    goto fail;
+  }
+  for (int64_t i = 0; i < e->n; i++) {
+    memcpy(e->inputs + i * e->in_numel, (const float *)dataf->data + sel[i] * e->in_numel,
+           (size_t)e->in_numel * sizeof(float));
+    if (labels)
+      e->labels[i] = ajpq_label_at(labels, sel[i]);
+  }
+  free(sel);
+  /* outputs */
+  e->n_out = ajpq_executor_num_outputs(e->ex);
+  e->out_numel = calloc((size_t)e->n_out, sizeof(int64_t));
+  e->outputs = calloc((size_t)e->n_out, sizeof(float *));
+  e->batch_out = calloc((size_t)e->n_out, sizeof(float *));
+  if (!e->out_numel || !e->outputs || !e->batch_out) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto fail;
+  }
+  for (int i = 0; i < e->n_out; i++) {
+    const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(e->ex, i);
+    e->out_numel[i] = oi->batched ? oi->numel / e->batch : oi->numel;
+    e->outputs[i] = malloc((size_t)(e->n * e->out_numel[i]) * sizeof(float));
+    e->batch_out[i] = malloc((size_t)oi->numel * sizeof(float));
+    if (!e->outputs[i] || !e->batch_out[i]) {
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      goto fail;
+    }
+  }
+  if (e->post == AJPQ_POSTPROCESS_NONE) {
+    const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(e->ex, 0);
+    e->post = (oi->rank == 2 && e->n_out == 1) ? AJPQ_POSTPROCESS_LOGITS
+                                               : AJPQ_POSTPROCESS_MAX_SIGMOID;
+  }
+  if (!e->n_post) {
+    e->post_outputs = malloc(sizeof(int) * (size_t)e->n_out);
+    if (!e->post_outputs) {
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      goto fail;
+    }
+    e->n_post = e->post == AJPQ_POSTPROCESS_MAX_SIGMOID ? e->n_out : 1;
+    for (int i = 0; i < e->n_post; i++)
+      e->post_outputs[i] = i;
+  }
+  for (int i = 0; i < e->n_post; i++)
+    if (e->post_outputs[i] < 0 || e->post_outputs[i] >= e->n_out) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "postprocess output %d out of range (%d outputs)",
+                            e->post_outputs[i], e->n_out);
+      goto fail;
+    }
+  bool detector = e->post == AJPQ_POSTPROCESS_MAX_SIGMOID;
+  bool needs_det = !strcmp(mname, "accuracy") || !strcmp(mname, "auc");
+  bool needs_cls = !strcmp(mname, "top1") || !strcmp(mname, "top5");
+  if ((detector && needs_cls) || (!detector && needs_det)) {
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "metric '%s' does not fit the model's %s outputs",
+                          mname, detector ? "detector (max_sigmoid)" : "class-score");
+    goto fail;
+  }
+  /* layers: graph -> executor */
+  e->ex_layer = malloc((size_t)(g->n_layers ? g->n_layers : 1) * sizeof(int));
+  int64_t wmax = 1;
+  for (int l = 0; l < g->n_layers; l++)
+    if (g->layers[l].desc.cout * g->layers[l].k > wmax)
+      wmax = g->layers[l].desc.cout * g->layers[l].k;
+  e->wbuf = malloc((size_t)wmax * sizeof(float));
+  e->actq = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(ajpq_jc_actq_t));
+  if (!e->ex_layer || !e->wbuf || !e->actq) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto fail;
+  }
+  for (int l = 0; l < g->n_layers; l++) {
+    e->ex_layer[l] = -1;
+    for (int j = 0; j < ajpq_executor_num_layers(e->ex); j++)
+      if (mlirOperationEqual(ajpq_executor_layer(e->ex, j)->op, g->layers[l].op))
+        e->ex_layer[l] = j;
+    if (e->ex_layer[l] < 0) {
+      st = ajpq_status_make(AJPQ_INTERNAL, "layer '%s' is not a layer of the executor",
+                            g->layers[l].name);
+      goto fail;
+    }
+  }
+  /* fp32 reference run + activation ranges */
+  int nl = ajpq_executor_num_layers(e->ex);
+  float *mins = malloc((size_t)nl * sizeof(float)), *maxs = malloc((size_t)nl * sizeof(float));
+  if (!mins || !maxs) {
+    free(mins);
+    free(maxs);
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto fail;
+  }
+  for (int j = 0; j < nl; j++) {
+    mins[j] = INFINITY;
+    maxs[j] = -INFINITY;
+  }
+  st = run_all(e, mins, maxs);
+  if (!st) {
+    double ref = score_metric(e, true);
+    e->metric_fp32 = metric_labelled(mname) ? score_metric(e, false) : ref;
+    if (!strcmp(mname, "agreement"))
+      e->metric_fp32 = 1.0;
+    if (!strcmp(mname, "kl"))
+      e->metric_fp32 = 0.0;
+  }
+  for (int l = 0; l < g->n_layers && !st; l++) {
+    if (cfg->act_bits >= 32 || (cfg->skip && cfg->skip[l]))
+      continue;
+    int j = e->ex_layer[l];
+    ajpq_act_qparams_t q;
+    float lo = isfinite(mins[j]) ? mins[j] : 0, hi = isfinite(maxs[j]) ? maxs[j] : 0;
+    st = ajpq_act_qparams_from_range(lo, hi, cfg->act_bits, false, &q);
+    if (st)
+      break;
+    e->actq[l].enabled = true;
+    e->actq[l].scale = q.scale;
+    e->actq[l].zero_point = q.zero_point;
+    e->actq[l].bits = q.bits;
+    ajpq_executor_act_quant_t aq = {q.scale, q.zero_point, q.bits};
+    st = ajpq_executor_set_input_quant(e->ex, j, &aq);
+  }
+  free(mins);
+  free(maxs);
+  if (st)
+    goto fail;
+  ajpq_manifest_free(man);
+  ajpq_tensor_free(data);
+  ajpq_tensor_free(dataf);
+  ajpq_tensor_free(labels);
+  *out = e;
+  return NULL;
+fail:
+  ajpq_manifest_free(man);
+  ajpq_tensor_free(data);
+  ajpq_tensor_free(dataf);
+  ajpq_tensor_free(labels);
+  ajpq_jc_evaluator_destroy(e);
+  return ajpq_status_annotate(st, "calibration");
+}

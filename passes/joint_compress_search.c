@@ -1,0 +1,612 @@
+/* joint_compress_search.c — the search policies of --joint-compress.
+ *
+ * One episode walks the layers in program order. At layer l:
+ *  - the layer controller's action a_s ∈ [0,1] gives the sparsity
+ *    s = a_s · 0.8 of the channel groups l leads (the groups whose first
+ *    layer is l); the floor(s·n + 0.5) least important erasable groups are
+ *    erased (0 bits in every member layer), never leaving a layer with fewer
+ *    than min-keep channels;
+ *  - the channel controller's actions (a_hi, a_lo) pick candidate indices
+ *    i = min(⌊a·n_cand⌋, n_cand−1) for the most and least important kept
+ *    channel of l; kept channel of importance rank r (0 = most important)
+ *    of n gets cand[round(hi + (lo − hi)·r/(n−1))], lo ≤ hi — so a less
+ *    important channel never gets more bits than a more important one;
+ *  - budget clipping (AMC): with the later layers at their cheapest
+ *    setting, if the total exceeds the budget, lower hi (then lo), then
+ *    erase one more led group, until it fits or nothing is left.
+ * After the episode ajpq_jc_enforce() guarantees the budget; the candidate
+ * is evaluated, and the best-reward strategy seen is the result.
+ *
+ * State (HAQ/AMC style, min-max normalised across layers): layer index,
+ * depthwise flag, matmul flag, in channels, out channels, kernel size,
+ * weights, output positions, MACs, led-group fraction; dynamic: size so far
+ * / fp32, budget left / fp32, previous sparsity, previous hi, previous lo
+ * (+ the chosen sparsity for the channel controller).
+ */
+#include "ajpq_joint_compress.h"
+#include "ajpq_rl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NS_STATIC 10
+#define NS (NS_STATIC + 5)
+#define MAX_SPARSITY 0.8
+
+typedef struct {
+  const ajpq_channel_graph_t *g;
+  const ajpq_jc_config_t *cfg;
+  ajpq_costmodel_cost_t fp32;
+  ajpq_jc_strategy_t *min, *cur, *tmp;
+  int **led;     /* per layer: erasable groups it leads, ascending importance */
+  int *n_led;
+  int **rank;    /* per layer: channels by descending importance */
+  double *feat;  /* [n_layers][NS_STATIC] */
+  int64_t *kept;
+  double prev[3];
+} ctx_t;
+
+static const double *g_key;
+static int cmp_asc(const void *a, const void *b) {
+  int i = *(const int *)a, j = *(const int *)b;
+  if (g_key[i] != g_key[j])
+    return g_key[i] < g_key[j] ? -1 : 1;
+  return i < j ? -1 : i > j;
+}
+static int cmp_desc(const void *a, const void *b) {
+  int i = *(const int *)a, j = *(const int *)b;
+  if (g_key[i] != g_key[j])
+    return g_key[i] > g_key[j] ? -1 : 1;
+  return i < j ? -1 : i > j;
+}
+
+static void ctx_free(ctx_t *c) {
+  ajpq_jc_strategy_destroy(c->min);
+  ajpq_jc_strategy_destroy(c->cur);
+  ajpq_jc_strategy_destroy(c->tmp);
+  if (c->led)
+    for (int l = 0; l < c->g->n_layers; l++)
+      free(c->led[l]);
+  if (c->rank)
+    for (int l = 0; l < c->g->n_layers; l++)
+      free(c->rank[l]);
+  free(c->led);
+  free(c->n_led);
+  free(c->rank);
+  free(c->feat);
+  free(c->kept);
+}
+
+static bool ctx_init(ctx_t *c, const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg) {
+  memset(c, 0, sizeof *c);
+  c->g = g;
+  c->cfg = cfg;
+  int L = g->n_layers;
+  ajpq_jc_cost_fp32(g, &c->fp32);
+  c->min = ajpq_jc_strategy_create(g);
+  c->cur = ajpq_jc_strategy_create(g);
+  c->tmp = ajpq_jc_strategy_create(g);
+  c->led = calloc((size_t)L, sizeof(int *));
+  c->n_led = calloc((size_t)L, sizeof(int));
+  c->rank = calloc((size_t)L, sizeof(int *));
+  c->feat = calloc((size_t)L * NS_STATIC, sizeof(double));
+  c->kept = calloc((size_t)L, sizeof(int64_t));
+  double *gkey = malloc((size_t)(g->n_groups ? g->n_groups : 1) * sizeof(double));
+  if (!c->min || !c->cur || !c->tmp || !c->led || !c->n_led || !c->rank || !c->feat || !c->kept ||
+      !gkey) {
+    free(gkey);
+    return false;
+  }
+  ajpq_jc_min_strategy(g, cfg, c->min);
+  for (int i = 0; i < g->n_groups; i++)
+    gkey[i] = g->groups[i].importance;
+  for (int l = 0; l < L; l++) {
+    const ajpq_cg_layer_t *Ly = &g->layers[l];
+    c->led[l] = malloc((size_t)(g->n_groups ? g->n_groups : 1) * sizeof(int));
+    c->rank[l] = malloc((size_t)Ly->desc.cout * sizeof(int));
+    if (!c->led[l] || !c->rank[l]) {
+      free(gkey);
+      return false;
+    }
+    for (int i = 0; i < g->n_groups; i++)
+      if (g->groups[i].leader == l && !cfg->group_fixed[i])
+        c->led[l][c->n_led[l]++] = i;
+    g_key = gkey;
+    qsort(c->led[l], (size_t)c->n_led[l], sizeof(int), cmp_asc);
+    static const double zero = 0;
+    for (int64_t ch = 0; ch < Ly->desc.cout; ch++)
+      c->rank[l][ch] = (int)ch;
+    g_key = Ly->importance ? Ly->importance : &zero;
+    if (Ly->importance)
+      qsort(c->rank[l], (size_t)Ly->desc.cout, sizeof(int), cmp_desc);
+    double *f = c->feat + (size_t)l * NS_STATIC;
+    ajpq_costmodel_cost_t lc;
+    ajpq_status_free(ajpq_costmodel_layer(&Ly->desc, NULL, NULL, 32, &lc));
+    f[0] = l;
+    f[1] = Ly->desc.kind == AJPQ_COSTMODEL_DEPTHWISE;
+    f[2] = Ly->desc.kind == AJPQ_COSTMODEL_MATMUL;
+    f[3] = (double)Ly->desc.cin;
+    f[4] = (double)Ly->desc.cout;
+    f[5] = (double)(Ly->desc.kh * Ly->desc.kw);
+    f[6] = (double)(Ly->desc.cout * Ly->k);
+    f[7] = (double)(Ly->desc.out_h * Ly->desc.out_w);
+    f[8] = (double)lc.macs;
+    f[9] = (double)c->n_led[l] / (double)Ly->desc.cout;
+  }
+  free(gkey);
+  /* min-max normalise each static feature across layers */
+  for (int k = 0; k < NS_STATIC; k++) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (int l = 0; l < L; l++) {
+      lo = fmin(lo, c->feat[l * NS_STATIC + k]);
+      hi = fmax(hi, c->feat[l * NS_STATIC + k]);
+    }
+    for (int l = 0; l < L; l++)
+      c->feat[l * NS_STATIC + k] = hi > lo ? (c->feat[l * NS_STATIC + k] - lo) / (hi - lo) : 0.0;
+  }
+  return true;
+}
+
+/* The measure the dynamic state tracks: the first budget that is set. */
+static double measure(const ajpq_jc_config_t *cfg, const ajpq_costmodel_cost_t *c,
+                      const ajpq_costmodel_cost_t *f, double *limit) {
+  const ajpq_jc_budget_t *b = &cfg->budget;
+  if (b->size_ratio > 0 || b->size_bytes > 0) {
+    double lim = b->size_ratio > 0 ? b->size_ratio : 1.0;
+    if (b->size_bytes > 0)
+      lim = fmin(lim, (double)b->size_bytes / (double)f->weight_bytes);
+    *limit = lim;
+    return (double)c->weight_bytes / (double)f->weight_bytes;
+  }
+  if (b->macs_ratio > 0) {
+    *limit = b->macs_ratio;
+    return (double)c->macs / (double)f->macs;
+  }
+  *limit = b->bitops_ratio > 0 ? b->bitops_ratio : 1.0;
+  return (double)c->bitops / (double)(f->bitops ? f->bitops : 1);
+}
+
+/* tmp ← cur for layers <= l, cheapest setting for the rest (see top). */
+static void tentative(ctx_t *c, int l) {
+  const ajpq_channel_graph_t *g = c->g;
+  for (int k = 0; k < g->n_layers; k++) {
+    for (int64_t ch = 0; ch < g->layers[k].desc.cout; ch++) {
+      if (k <= l) {
+        c->tmp->bits[k][ch] = c->cur->bits[k][ch];
+        continue;
+      }
+      int gi = g->chan_group[k][ch];
+      int leader = g->groups[gi].leader;
+      bool erased = leader <= l ? c->cur->bits[k][ch] == 0 : c->min->bits[k][ch] == 0;
+      c->tmp->bits[k][ch] = erased ? 0 : (uint8_t)c->cfg->cand[0];
+    }
+  }
+}
+
+static void layer_state(ctx_t *c, int l, double *s) {
+  memcpy(s, c->feat + (size_t)l * NS_STATIC, NS_STATIC * sizeof(double));
+  ajpq_costmodel_cost_t done;
+  double lim;
+  tentative(c, l - 1);
+  ajpq_jc_cost(c->g, c->cfg, c->tmp, &done, NULL);
+  double m = measure(c->cfg, &done, &c->fp32, &lim);
+  s[NS_STATIC + 0] = fmin(m, 2.0);
+  s[NS_STATIC + 1] = fmax(-1.0, fmin(lim - m, 1.0));
+  s[NS_STATIC + 2] = c->prev[0];
+  s[NS_STATIC + 3] = c->prev[1];
+  s[NS_STATIC + 4] = c->prev[2];
+}
+
+static int act_index(const ajpq_jc_config_t *cfg, double a) {
+  int i = (int)floor(a * cfg->n_cand);
+  return i < 0 ? 0 : i >= cfg->n_cand ? cfg->n_cand - 1 : i;
+}
+
+static bool can_erase_group(ctx_t *c, int gi) {
+  const ajpq_cg_group_t *G = &c->g->groups[gi];
+  if (c->cfg->group_fixed[gi] || c->cur->bits[G->member_layer[0]][G->member_chan[0]] == 0)
+    return false;
+  for (int j = 0; j < G->n_members;) {
+    int l = G->member_layer[j], n = 0;
+    while (j < G->n_members && G->member_layer[j] == l) {
+      n++;
+      j++;
+    }
+    if (c->kept[l] - n < c->cfg->min_keep)
+      return false;
+  }
+  return true;
+}
+
+static void erase(ctx_t *c, int gi) {
+  const ajpq_cg_group_t *G = &c->g->groups[gi];
+  for (int j = 0; j < G->n_members; j++) {
+    uint8_t *b = &c->cur->bits[G->member_layer[j]][G->member_chan[j]];
+    if (*b)
+      c->kept[G->member_layer[j]]--;
+    *b = 0;
+  }
+}
+
+static void assign_bits(ctx_t *c, int l, int hi, int lo, int fixed_bits) {
+  const ajpq_cg_layer_t *L = &c->g->layers[l];
+  int64_t n = 0;
+  for (int64_t r = 0; r < L->desc.cout; r++)
+    n += c->cur->bits[l][c->rank[l][r]] != 0;
+  int64_t r = 0;
+  for (int64_t j = 0; j < L->desc.cout; j++) {
+    int ch = c->rank[l][j];
+    if (c->cur->bits[l][ch] == 0)
+      continue;
+    if (fixed_bits) {
+      c->cur->bits[l][ch] = (uint8_t)fixed_bits;
+    } else {
+      double t = n > 1 ? (double)r / (double)(n - 1) : 0.0;
+      int idx = (int)floor(hi + (lo - hi) * t + 0.5);
+      c->cur->bits[l][ch] = (uint8_t)c->cfg->cand[idx];
+    }
+    r++;
+  }
+}
+
+/* Applies layer l's decisions with budget clipping. sparsity < 0: no
+ * pruning decision (keep cur's erasure). fixed_bits: use these bits for all
+ * kept channels (two-step phase A) and clip only by erasing. Returns the
+ * effective (clipped) actions in eff[3]. */
+static void apply_layer(ctx_t *c, int l, double sparsity, int hi, int lo, int fixed_bits,
+                        double *eff) {
+  int n_led = c->n_led[l], e = 0;
+  if (sparsity >= 0) {
+    int want = (int)floor(sparsity * MAX_SPARSITY * n_led + 0.5);
+    for (int i = 0; i < n_led && e < want; i++)
+      if (can_erase_group(c, c->led[l][i])) {
+        erase(c, c->led[l][i]);
+        e++;
+      }
+  }
+  if (lo > hi)
+    lo = hi;
+  int next_led = 0;
+  for (;;) {
+    assign_bits(c, l, hi, lo, fixed_bits);
+    tentative(c, l);
+    ajpq_costmodel_cost_t cost;
+    ajpq_jc_cost(c->g, c->cfg, c->tmp, &cost, NULL);
+    if (ajpq_jc_within_budget(c->cfg, &cost, &c->fp32))
+      break;
+    if (!fixed_bits && hi > lo) {
+      hi--;
+      continue;
+    }
+    if (!fixed_bits && lo > 0) {
+      lo--;
+      hi = lo;
+      continue;
+    }
+    if (sparsity < 0)
+      break;
+    bool erased_one = false;
+    for (; next_led < n_led && !erased_one; next_led++)
+      if (can_erase_group(c, c->led[l][next_led])) {
+        erase(c, c->led[l][next_led]);
+        e++;
+        erased_one = true;
+      }
+    if (!erased_one)
+      break;
+  }
+  eff[0] = n_led ? fmin(1.0, (double)e / (MAX_SPARSITY * n_led)) : 0.0;
+  eff[1] = (hi + 0.5) / c->cfg->n_cand;
+  eff[2] = (lo + 0.5) / c->cfg->n_cand;
+}
+
+static void reset_episode(ctx_t *c, const ajpq_jc_strategy_t *base) {
+  for (int l = 0; l < c->g->n_layers; l++) {
+    const ajpq_cg_layer_t *L = &c->g->layers[l];
+    if (base)
+      memcpy(c->cur->bits[l], base->bits[l], (size_t)L->desc.cout);
+    else
+      memset(c->cur->bits[l], c->cfg->cand[c->cfg->n_cand - 1], (size_t)L->desc.cout);
+    c->kept[l] = 0;
+    for (int64_t ch = 0; ch < L->desc.cout; ch++)
+      c->kept[l] += c->cur->bits[l][ch] != 0;
+  }
+  c->prev[0] = 0;
+  c->prev[1] = c->prev[2] = 1;
+}
+
+static void progress(const ajpq_jc_search_opts_t *o, const char *phase, int ep, int total,
+                     double best_r, double best_m, double ratio, double t0, bool final) {
+  if (o->quiet)
+    return;
+  double el = (double)clock() / CLOCKS_PER_SEC - t0;
+  double eta = ep > 0 ? el / ep * (total - ep) : 0;
+  if (o->progress_tty) {
+    int w = 24, fill = total ? ep * w / total : w;
+    fprintf(stderr, "\r%s [", phase);
+    for (int i = 0; i < w; i++)
+      fputc(i < fill ? '#' : '.', stderr);
+    fprintf(stderr, "] ep %d/%d best reward %.4f metric %.4f size %.4f ETA %.0fs ", ep, total,
+            best_r, best_m, ratio, eta);
+    if (final)
+      fputc('\n', stderr);
+  } else {
+    int step = total >= 10 ? total / 10 : 1;
+    if (final || (ep > 0 && ep % step == 0))
+      fprintf(stderr, "%s: episode %d/%d best reward %.4f metric %.4f size %.4f\n", phase, ep,
+              total, best_r, best_m, ratio);
+  }
+}
+
+typedef enum { MODE_JOINT, MODE_RANDOM, MODE_LAYERWISE, MODE_PRUNE_FLOAT } mode_t_;
+
+/* Runs `episodes` episodes of one mode. base: erasure fixed from a previous
+ * phase (layer-wise on a pruned model), or NULL. */
+static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_ mode,
+                               int episodes, const ajpq_jc_strategy_t *base,
+                               ajpq_jc_reward_fn reward, void *user, ajpq_jc_strategy_t *best,
+                               ajpq_jc_search_result_t *res, const char *phase, uint64_t seed) {
+  const ajpq_channel_graph_t *g = c->g;
+  int L = g->n_layers;
+  ajpq_rl_ddpg_t *lay = NULL, *chn = NULL;
+  ajpq_rl_ddpg_config_t dc;
+  ajpq_rl_ddpg_config_default(&dc);
+  dc.seed = seed;
+  dc.warmup = o->warmup;
+  dc.replay_capacity = L * 128 > 2000 ? L * 128 : 2000;
+  ajpq_status_t st = NULL;
+  if (mode == MODE_JOINT || mode == MODE_PRUNE_FLOAT) {
+    dc.state_dim = NS;
+    dc.action_dim = 1;
+    st = ajpq_rl_ddpg_create(&dc, &lay);
+  }
+  if (!st && (mode == MODE_JOINT || mode == MODE_LAYERWISE)) {
+    dc.state_dim = NS + 1;
+    dc.action_dim = mode == MODE_JOINT ? 2 : 1;
+    dc.seed = seed ^ 0x9e3779b97f4a7c15ULL;
+    st = ajpq_rl_ddpg_create(&dc, &chn);
+  }
+  ajpq_rl_rng_t rng;
+  ajpq_rl_rng_seed(&rng, seed + 17);
+  double *S = malloc((size_t)(L + 1) * (NS + 1) * sizeof(double));
+  double *S1 = malloc((size_t)L * NS * sizeof(double)), *N1 = malloc((size_t)L * NS * sizeof(double));
+  double *S2 = malloc((size_t)L * (NS + 1) * sizeof(double));
+  double *N2 = malloc((size_t)L * (NS + 1) * sizeof(double));
+  double *A1 = malloc((size_t)L * sizeof(double)), *A2 = malloc((size_t)L * 2 * sizeof(double));
+  if (!st && (!S || !S1 || !N1 || !S2 || !N2 || !A1 || !A2))
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  double t0 = (double)clock() / CLOCKS_PER_SEC;
+  for (int ep = 0; ep < episodes && !st; ep++) {
+    reset_episode(c, base);
+    for (int l = 0; l < L; l++) {
+      double *s = S1 + (size_t)l * NS;
+      layer_state(c, l, s);
+      double sp = -1, a[2] = {1, 1}, eff[3];
+      int hi = c->cfg->n_cand - 1, lo = hi, fixed = 0;
+      if (mode == MODE_RANDOM) {
+        sp = ajpq_rl_rng_uniform(&rng);
+        a[0] = ajpq_rl_rng_uniform(&rng);
+        a[1] = ajpq_rl_rng_uniform(&rng);
+      } else if (lay) {
+        ajpq_rl_ddpg_select_action(lay, ep, s, &sp);
+        A1[l] = sp;
+      }
+      if (mode == MODE_PRUNE_FLOAT)
+        fixed = AJPQ_COSTMODEL_FLOAT_BITS;
+      if (chn) {
+        double *s2 = S2 + (size_t)l * (NS + 1);
+        memcpy(s2, s, NS * sizeof(double));
+        s2[NS] = sp < 0 ? 0 : sp;
+        ajpq_rl_ddpg_select_action(chn, ep, s2, a);
+        memcpy(A2 + (size_t)l * 2, a, 2 * sizeof(double));
+      }
+      if (mode != MODE_PRUNE_FLOAT) {
+        hi = act_index(c->cfg, a[0]);
+        lo = mode == MODE_LAYERWISE ? hi : act_index(c->cfg, a[1]);
+      }
+      apply_layer(c, l, mode == MODE_LAYERWISE ? -1 : sp, hi, lo, fixed, eff);
+      memcpy(c->prev, eff, sizeof c->prev);
+    }
+    /* next states */
+    for (int l = 0; l < L; l++) {
+      const double *nx = S1 + (size_t)(l + 1 < L ? l + 1 : l) * NS;
+      memcpy(N1 + (size_t)l * NS, nx, NS * sizeof(double));
+      if (chn) {
+        memcpy(N2 + (size_t)l * (NS + 1), S2 + (size_t)(l + 1 < L ? l + 1 : l) * (NS + 1),
+               (NS + 1) * sizeof(double));
+      }
+    }
+    int changes = ajpq_jc_enforce(g, c->cfg, &c->fp32, c->cur);
+    if (changes < 0) {
+      st = ajpq_status_make(AJPQ_INTERNAL, "budget enforcement failed in episode %d", ep);
+      break;
+    }
+    double r, m;
+    st = reward(user, c->cur, &r, &m);
+    if (st)
+      break;
+    if (lay)
+      st = ajpq_rl_ddpg_end_episode(lay, ep, L, S1, N1, A1, r);
+    if (!st && chn) {
+      if (mode == MODE_LAYERWISE)
+        for (int l = 0; l < L; l++)
+          A2[l] = A2[(size_t)l * 2]; /* 1-D actions packed */
+      st = ajpq_rl_ddpg_end_episode(chn, ep, L, S2, N2, A2, r);
+    }
+    if (res->reward_curve)
+      res->reward_curve[res->episodes_run] = r;
+    res->episodes_run++;
+    if (r > res->best_reward || res->best_episode < 0) {
+      res->best_reward = r;
+      res->best_metric = m;
+      res->best_episode = res->episodes_run - 1;
+      res->enforce_changes = changes;
+      ajpq_jc_strategy_copy(best, c->cur);
+    }
+    ajpq_costmodel_cost_t bc;
+    double lim;
+    ajpq_jc_cost(g, c->cfg, best, &bc, NULL);
+    progress(o, phase, ep + 1, episodes, res->best_reward, res->best_metric,
+             measure(c->cfg, &bc, &c->fp32, &lim), t0, ep + 1 == episodes);
+  }
+  ajpq_rl_ddpg_destroy(lay);
+  ajpq_rl_ddpg_destroy(chn);
+  free(S);
+  free(S1);
+  free(N1);
+  free(S2);
+  free(N2);
+  free(A1);
+  free(A2);
+  return st;
+}
+
+ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                             const ajpq_jc_search_opts_t *o, ajpq_jc_reward_fn reward, void *user,
+                             ajpq_jc_strategy_t *best, ajpq_jc_search_result_t *res) {
+  memset(res, 0, sizeof *res);
+  res->best_episode = -1;
+  res->best_reward = -INFINITY;
+  int episodes = o->episodes > 0 ? o->episodes : 1;
+  res->reward_curve = calloc((size_t)episodes + 1, sizeof(double));
+  if (!res->reward_curve)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  ctx_t c;
+  if (!ctx_init(&c, g, cfg)) {
+    ctx_free(&c);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory for the search");
+  }
+  double t0 = (double)clock() / CLOCKS_PER_SEC;
+  ajpq_status_t st = NULL;
+  switch (o->policy) {
+  case AJPQ_JC_POLICY_AJPQ:
+    st = run_phase(&c, o, MODE_JOINT, episodes, NULL, reward, user, best, res, "ajpq", o->seed);
+    break;
+  case AJPQ_JC_POLICY_RANDOM:
+    st = run_phase(&c, o, MODE_RANDOM, episodes, NULL, reward, user, best, res, "random", o->seed);
+    break;
+  case AJPQ_JC_POLICY_LAYER_WISE: {
+    ajpq_jc_config_t nz = *cfg; /* no pruning */
+    uint8_t *fixed = malloc((size_t)(g->n_groups ? g->n_groups : 1));
+    if (!fixed) {
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      break;
+    }
+    memset(fixed, 1, (size_t)g->n_groups);
+    nz.group_fixed = fixed;
+    c.cfg = &nz;
+    for (int l = 0; l < g->n_layers; l++)
+      c.n_led[l] = 0;
+    st = run_phase(&c, o, MODE_LAYERWISE, episodes, NULL, reward, user, best, res, "layer-wise",
+                   o->seed);
+    c.cfg = cfg;
+    free(fixed);
+    break;
+  }
+  case AJPQ_JC_POLICY_TWO_STEP: {
+    /* phase A: AMC-style pruning at float weights, budget sqrt(ratio) */
+    ajpq_jc_config_t fa = *cfg;
+    fa.cand[0] = AJPQ_COSTMODEL_FLOAT_BITS;
+    fa.n_cand = 1;
+    fa.budget.size_ratio = cfg->budget.size_ratio > 0 ? sqrt(cfg->budget.size_ratio) : 0;
+    fa.budget.macs_ratio = cfg->budget.macs_ratio > 0 ? sqrt(cfg->budget.macs_ratio) : 0;
+    fa.budget.bitops_ratio = cfg->budget.bitops_ratio > 0 ? sqrt(cfg->budget.bitops_ratio) : 0;
+    fa.budget.size_bytes = 0;
+    if (fa.budget.size_ratio <= 0 && cfg->budget.size_bytes > 0) {
+      ajpq_costmodel_cost_t f;
+      ajpq_jc_cost_fp32(g, &f);
+      fa.budget.size_ratio = sqrt((double)cfg->budget.size_bytes / (double)f.weight_bytes);
+    }
+    ctx_t ca;
+    ajpq_jc_strategy_t *pruned = ajpq_jc_strategy_create(g);
+    if (!pruned || !ctx_init(&ca, g, &fa)) {
+      ajpq_jc_strategy_destroy(pruned);
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      break;
+    }
+    int ea = episodes / 2 > 0 ? episodes / 2 : 1;
+    ajpq_jc_search_result_t ra = {0};
+    ra.best_episode = -1;
+    ra.best_reward = -INFINITY;
+    ra.reward_curve = res->reward_curve;
+    st = run_phase(&ca, o, MODE_PRUNE_FLOAT, ea, NULL, reward, user, pruned, &ra, "two-step/prune",
+                   o->seed);
+    ctx_free(&ca);
+    res->episodes_run = ra.episodes_run;
+    if (!st) {
+      /* phase B: per-layer bits on the pruned model, real budget */
+      ajpq_jc_config_t nz = *cfg;
+      uint8_t *fixed = malloc((size_t)(g->n_groups ? g->n_groups : 1));
+      if (!fixed) {
+        st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      } else {
+        memset(fixed, 1, (size_t)g->n_groups);
+        nz.group_fixed = fixed;
+        c.cfg = &nz;
+        for (int l = 0; l < g->n_layers; l++)
+          c.n_led[l] = 0;
+        /* the pruned model with quantizable bits: erased stays 0 */
+        for (int l = 0; l < g->n_layers; l++)
+          for (int64_t ch = 0; ch < g->layers[l].desc.cout; ch++)
+            if (pruned->bits[l][ch])
+              pruned->bits[l][ch] = (uint8_t)cfg->cand[cfg->n_cand - 1];
+        ajpq_jc_config_t enf = *cfg; /* enforcement may still erase */
+        int eb = episodes - ea > 0 ? episodes - ea : 1;
+        st = run_phase(&c, o, MODE_LAYERWISE, eb, pruned, reward, user, best, res,
+                       "two-step/quantize", o->seed + 1);
+        (void)enf;
+        c.cfg = cfg;
+        free(fixed);
+      }
+    }
+    ajpq_jc_strategy_destroy(pruned);
+    break;
+  }
+  case AJPQ_JC_POLICY_UNIFORM: {
+    /* largest candidate that meets the budget with the uniform sparsity */
+    ajpq_jc_strategy_t *s = c.cur;
+    bool found = false;
+    for (int bi = cfg->n_cand - 1; bi >= 0 && !found; bi--) {
+      reset_episode(&c, NULL);
+      for (int l = 0; l < g->n_layers; l++) {
+        int want = (int)floor(o->uniform_sparsity * c.n_led[l] + 0.5);
+        for (int i = 0, e = 0; i < c.n_led[l] && e < want; i++)
+          if (can_erase_group(&c, c.led[l][i])) {
+            erase(&c, c.led[l][i]);
+            e++;
+          }
+      }
+      for (int l = 0; l < g->n_layers; l++)
+        for (int64_t ch = 0; ch < g->layers[l].desc.cout; ch++)
+          if (s->bits[l][ch])
+            s->bits[l][ch] = (uint8_t)cfg->cand[bi];
+      ajpq_costmodel_cost_t cc;
+      ajpq_jc_cost(g, cfg, s, &cc, NULL);
+      found = ajpq_jc_within_budget(cfg, &cc, &c.fp32);
+    }
+    int changes = found ? 0 : ajpq_jc_enforce(g, cfg, &c.fp32, s);
+    if (changes < 0) {
+      st = ajpq_status_make(AJPQ_INTERNAL, "budget enforcement failed");
+      break;
+    }
+    double r, m;
+    st = reward(user, s, &r, &m);
+    if (!st) {
+      res->best_reward = r;
+      res->best_metric = m;
+      res->best_episode = 0;
+      res->episodes_run = 1;
+      res->enforce_changes = changes;
+      res->reward_curve[0] = r;
+      ajpq_jc_strategy_copy(best, s);
+    }
+    break;
+  }
+  }
+  res->seconds = (double)clock() / CLOCKS_PER_SEC - t0;
+  ctx_free(&c);
+  return st;
+}

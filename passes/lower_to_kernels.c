@@ -1,0 +1,1397 @@
+/* lower_to_kernels.c — the `ajpq-lower-to-kernels` pass.
+ *
+ * Rewrites every ajpq op of a module into standard MLIR (func, arith, math,
+ * scf, memref, vector, bufferization, and one LLVM-dialect helper that calls
+ * `llvm.x86.avx512.vpdpbusd.512`). Float TOSA ops are left for the upstream
+ * pipeline (see ajpq_lower_pipeline() in ajpq-translate and docs/kernels.md).
+ *
+ * Each ajpq op becomes a call of a generated private kernel function that
+ * works on memrefs of the op's static shapes:
+ *     %xm = bufferization.to_buffer %x read_only
+ *     %ym = memref.alloc()
+ *     func.call @__ajpq_kN(%xm, %ym)
+ *     %y  = bufferization.to_tensor %ym restrict writable
+ * Kernel bodies are generated as text and parsed (mlirModuleCreateParse);
+ * large constants (packed weight streams) are built as memref.global ops
+ * from raw buffers. Weights are repacked at compile time by ajpq_kernels_pack
+ * (kernels/ajpq_kernels.h) into the byte-sliced per-class stream layout.
+ *
+ * Kernels:
+ *   - i8-input conv2d (CinPerGroup > 1) and matmul: implicit im2col into a
+ *     per-pixel row buffer (masked vector copies), PB pixels × 4 channels per
+ *     register tile, byte-sliced decode (shift+mask), dot products through
+ *     vpdpbusd (VNNI path) or widening multiplies (portable path), int32
+ *     accumulators, zero-point compensation by qsum, fp32 epilogue;
+ *   - i8-input depthwise (CinPerGroup = 1): a direct kernel over the window;
+ *   - f32-input conv2d/matmul: a scalar f32 kernel over dequantized weights
+ *     (exact docs/dialect.md f32 order: Σ in (kh,kw,ci) order, + bias);
+ *   - quantize / dequantize / gather / scatter: scalar loops.
+ * Target: the VNNI path iff the feature string has +avx512f, +avx512bw and
+ * +avx512vnni; functions using 512-bit vectors carry
+ * "min-legal-vector-width"="512".
+ * Errors (non-static shapes, bad attributes, packing failures) are MLIR
+ * diagnostics at the op; the pass then fails and leaves the op in place.
+ */
+#include "ajpq_dialect.h"
+#include "ajpq_kernels.h"
+#include "ajpq_passes.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llvm-c/Core.h"
+#include "llvm-c/TargetMachine.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/IR.h"
+
+/* ------------------------------------------------------------------ text */
+
+/* Kernels get internal linkage so that several compiled models link together. */
+static const char k_internal[] = "llvm.linkage = #llvm.linkage<internal>";
+
+typedef struct {
+  char *s;
+  size_t n, cap;
+  int oom;
+  int id; /* SSA name counter */
+} sb_t;
+
+static void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sb_t *b, const char *fmt, ...) {
+  if (b->oom)
+    return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) {
+      b->oom = 1;
+      return;
+    }
+    if (b->s && b->n + (size_t)need < b->cap) {
+      b->n += (size_t)need;
+      return;
+    }
+    size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)need;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+      b->oom = 1;
+      return;
+    }
+    b->s = s;
+    b->cap = cap;
+  }
+}
+
+/* A fresh SSA name "%vN" (ring of buffers: valid for the next 64 calls). */
+static const char *fresh(sb_t *b) {
+  static char ring[64][24];
+  static int at;
+  char *s = ring[at++ & 63];
+  snprintf(s, 24, "%%v%d", b->id++);
+  return s;
+}
+
+/* Emits an index constant and returns its name. */
+static const char *cidx(sb_t *b, int64_t v) {
+  const char *n = fresh(b);
+  sb_printf(b, "    %s = arith.constant %lld : index\n", n, (long long)v);
+  return n;
+}
+
+/* Declares `char var[24]` holding the name of a fresh index constant. */
+#define CIDXP(var, val)                                                                            \
+  char var[24];                                                                                    \
+  snprintf(var, sizeof var, "%s", cidx(b, (val)))
+#define CIDX(var, val)                                                                             \
+  char var[24];                                                                                    \
+  snprintf(var, sizeof var, "%s", cidx(&b, (val)))
+
+/* "AxBxC" of a static shape. */
+static void shape_text(MlirType t, char *out, size_t len) {
+  size_t at = 0;
+  out[0] = 0;
+  intptr_t r = mlirShapedTypeGetRank(t);
+  for (intptr_t i = 0; i < r && at < len; ++i)
+    at += (size_t)snprintf(out + at, len - at, "%lldx", (long long)mlirShapedTypeGetDimSize(t, i));
+}
+
+static void elt_text(MlirType t, char *out, size_t len) {
+  MlirType e = mlirShapedTypeGetElementType(t);
+  snprintf(out, len, "%s", mlirTypeIsAF32(e) ? "f32" : mlirIntegerTypeGetWidth(e) == 8 ? "i8" : "i32");
+}
+
+/* --------------------------------------------------------------- module */
+
+typedef struct {
+  char name[128];
+  MlirAttribute init;
+} pending_t;
+
+typedef struct {
+  MlirOperation module;
+  pending_t *pending; /* globals declared by the current kernel text */
+  size_t num_pending, cap_pending;
+  MlirContext ctx;
+  MlirBlock body;
+  MlirSymbolTable symbols;
+  int vnni;
+  int counter;
+} lower_t;
+
+/* Parses `text` (a module body) and moves its top-level ops into the module. */
+static int splice(lower_t *L, MlirOperation at, const char *text) {
+  if (getenv("AJPQ_LOWER_DUMP"))
+    fputs(text, stderr);
+  MlirModule m = mlirModuleCreateParse(L->ctx, mlirStringRefCreateFromCString(text));
+  if (mlirModuleIsNull(m)) {
+    L->num_pending = 0;
+    mlirEmitError(mlirOperationGetLocation(at),
+                  "ajpq-lower-to-kernels: internal error: generated kernel text does not parse");
+    return 0;
+  }
+  MlirBlock b = mlirModuleGetBody(m);
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op);) {
+    MlirOperation next = mlirOperationGetNextInBlock(op);
+    MlirAttribute sn = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    mlirOperationRemoveFromParent(op);
+    if (!mlirAttributeIsNull(sn) &&
+        !mlirOperationIsNull(mlirSymbolTableLookup(L->symbols, mlirStringAttrGetValue(sn)))) {
+      mlirOperationDestroy(op); /* shared helper already present */
+      op = next;
+      continue;
+    }
+    mlirBlockAppendOwnedOperation(L->body, op);
+    if (!mlirAttributeIsNull(sn))
+      mlirSymbolTableInsert(L->symbols, op);
+    sn = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    for (size_t i = 0; !mlirAttributeIsNull(sn) && i < L->num_pending; ++i)
+      if (mlirStringRefEqual(mlirStringAttrGetValue(sn), mlirStringRefCreateFromCString(L->pending[i].name))) {
+        mlirOperationSetAttributeByName(op, mlirStringRefCreateFromCString("initial_value"), L->pending[i].init);
+        mlirOperationSetAttributeByName(op, mlirStringRefCreateFromCString("constant"), mlirUnitAttrGet(L->ctx));
+      }
+    op = next;
+  }
+  L->num_pending = 0;
+  mlirModuleDestroy(m);
+  return 1;
+}
+
+static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute a) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)), a);
+}
+
+/* Declares `memref.global "private" constant @name : memref<count x elt>`
+ * in the kernel text `b` (as `uninitialized`, so that the text parses on its
+ * own) and records the raw little-endian contents (elt "i8", "i32" or
+ * "f32"); splice() attaches them as the initial value. */
+static int add_global(lower_t *L, sb_t *b, const char *name, const char *elt, int64_t count,
+                      const void *data) {
+  if (L->num_pending == L->cap_pending) {
+    size_t cap = L->cap_pending ? 2 * L->cap_pending : 16;
+    pending_t *p = realloc(L->pending, cap * sizeof *p);
+    if (!p)
+      return 0;
+    L->pending = p;
+    L->cap_pending = cap;
+  }
+  char ty[64];
+  snprintf(ty, sizeof ty, "tensor<%lldx%s>", (long long)count, elt);
+  MlirType tt = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString(ty));
+  size_t esz = strcmp(elt, "i8") == 0 ? 1 : 4;
+  pending_t *p = &L->pending[L->num_pending++];
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->init = mlirDenseElementsAttrRawBufferGet(tt, (size_t)count * esz, data);
+  sb_printf(b, "memref.global \"private\" @%s : memref<%lldx%s> = uninitialized {alignment = 64 : i64}\n",
+            name, (long long)count, elt);
+  return 1;
+}
+
+/* The LLVM-dialect vpdpbusd helper, appended to every VNNI kernel text
+ * (splice() keeps one copy). It lives in an llvm.func, outside func.func
+ * bodies, so that upstream buffer deallocation (which rejects ops with
+ * unknown memory effects) never sees the intrinsic call. */
+static const char k_dpbusd_text[] =
+    "llvm.func internal @__ajpq_dpbusd(%a: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>)"
+    " -> vector<16xi32> attributes {passthrough = [\"alwaysinline\", [\"min-legal-vector-width\","
+    " \"512\"]]} {\n"
+    "  %r = llvm.call_intrinsic \"llvm.x86.avx512.vpdpbusd.512\"(%a, %u, %s) : (vector<16xi32>,"
+    " vector<64xi8>, vector<64xi8>) -> vector<16xi32>\n"
+    "  llvm.return %r : vector<16xi32>\n}\n";
+
+/* Emits `acc = acc + dot4(u8 w, s8 x)` per 32-bit lane (VNNI) or per byte
+ * lane into a vector<64xi32> accumulator (portable). */
+static const char *acc_type(const lower_t *L) { return L->vnni ? "vector<16xi32>" : "vector<64xi32>"; }
+
+static void emit_dp(lower_t *L, sb_t *b, const char *out, const char *acc, const char *w,
+                    const char *x) {
+  if (L->vnni) {
+    sb_printf(b,
+              "    %s = llvm.call @__ajpq_dpbusd(%s, %s, %s) : (vector<16xi32>, vector<64xi8>,"
+              " vector<64xi8>) -> vector<16xi32>\n",
+              out, acc, w, x);
+  } else {
+    int id = b->id++;
+    sb_printf(b, "    %%we%d = arith.extui %s : vector<64xi8> to vector<64xi32>\n", id, w);
+    sb_printf(b, "    %%xe%d = arith.extsi %s : vector<64xi8> to vector<64xi32>\n", id, x);
+    sb_printf(b, "    %%pr%d = arith.muli %%we%d, %%xe%d : vector<64xi32>\n", id, id, id);
+    sb_printf(b, "    %s = arith.addi %s, %%pr%d : vector<64xi32>\n", out, acc, id);
+  }
+}
+
+/* ---------------------------------------------------- compute: int8 path */
+
+typedef struct {
+  ajpq_kernels_conv_t g; /* matmul: batch = M, h = w = 1, kh = kw = 1, cin = K */
+  int is_matmul;
+  MlirType xt, yt;
+} geom_t;
+
+/* Function header + collapsed views %x2 (matmul [M,K]) and %y2 ([P,N]). */
+static void emit_header(sb_t *b, const char *name, const geom_t *G, const char *xelt, int wide) {
+  char xs[256], ys[256];
+  shape_text(G->xt, xs, sizeof xs);
+  shape_text(G->yt, ys, sizeof ys);
+  sb_printf(b, "func.func private @%s(%%x: memref<%s%s>, %%y: memref<%sf32>) attributes {%s%s} {\n", name,
+            xs, xelt, ys, k_internal, wide ? ", passthrough = [[\"min-legal-vector-width\", \"512\"]]" : "");
+  int64_t P = G->g.batch * G->g.oh * G->g.ow, N = G->g.n;
+  intptr_t yr = mlirShapedTypeGetRank(G->yt), xr = mlirShapedTypeGetRank(G->xt);
+  /* %y2 : memref<PxNxf32> */
+  if (yr == 1) {
+    sb_printf(b, "    %%y2 = memref.expand_shape %%y [[0, 1]] output_shape [1, %lld] : memref<%sf32> into memref<1x%lldxf32>\n",
+              (long long)N, ys, (long long)N);
+  } else if (yr == 2) {
+    sb_printf(b, "    %%y2 = memref.cast %%y : memref<%sf32> to memref<%lldx%lldxf32>\n", ys, (long long)P, (long long)N);
+  } else {
+    sb_printf(b, "    %%y2 = memref.collapse_shape %%y [[");
+    for (intptr_t i = 0; i + 1 < yr; ++i)
+      sb_printf(b, "%s%ld", i ? ", " : "", (long)i);
+    sb_printf(b, "], [%ld]] : memref<%sf32> into memref<%lldx%lldxf32>\n", (long)(yr - 1), ys,
+              (long long)P, (long long)N);
+  }
+  if (G->is_matmul) {
+    int64_t K = G->g.cin;
+    if (xr == 1) {
+      sb_printf(b, "    %%x2 = memref.expand_shape %%x [[0, 1]] output_shape [1, %lld] : memref<%s%s> into memref<1x%lldx%s>\n",
+                (long long)K, xs, xelt, (long long)K, xelt);
+    } else if (xr == 2) {
+      sb_printf(b, "    %%x2 = memref.cast %%x : memref<%s%s> to memref<%lldx%lldx%s>\n", xs, xelt,
+                (long long)P, (long long)K, xelt);
+    } else {
+      sb_printf(b, "    %%x2 = memref.collapse_shape %%x [[");
+      for (intptr_t i = 0; i + 1 < xr; ++i)
+        sb_printf(b, "%s%ld", i ? ", " : "", (long)i);
+      sb_printf(b, "], [%ld]] : memref<%s%s> into memref<%lldx%lldx%s>\n", (long)(xr - 1), xs, xelt,
+                (long long)P, (long long)K, xelt);
+    }
+  }
+}
+
+/* Emits b/oy/ox index values for pixel %pix (conv only): %pb_, %py_, %px_. */
+static void emit_pixel_coords(sb_t *b, const geom_t *G, const char *pix, int tag) {
+  const char *ohw = cidx(b, G->g.oh * G->g.ow);
+  sb_printf(b, "    %%pb%d = arith.divui %s, %s : index\n", tag, pix, ohw);
+  sb_printf(b, "    %%pr%d = arith.remui %s, %s : index\n", tag, pix, ohw);
+  const char *ow = cidx(b, G->g.ow);
+  sb_printf(b, "    %%py%d = arith.divui %%pr%d, %s : index\n", tag, tag, ow);
+  sb_printf(b, "    %%px%d = arith.remui %%pr%d, %s : index\n", tag, tag, ow);
+}
+
+/* Emits the implicit im2col of conv group `gr` (or the row copy of a
+ * matmul) for the PB pixels of the current pixel block (%pbase) into %row
+ * (`rowT`, zero beyond K), and S = Σ row − z_x·K into %sg[%p, gr]. Needs
+ * %c0 %c1 %c64 %z8 %one8 %zacc %zxv %pbase %row %sg in scope. */
+static void emit_gather(lower_t *L, sb_t *b, const geom_t *G, int64_t gr, int64_t K, int64_t PB,
+                        int32_t zx, const char *cPB, const char *cPm1, const char *cKP, const char *rowT) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t P = g->batch * g->oh * g->ow, cpg = g->cin_per_group;
+  char xs[256];
+  shape_text(G->xt, xs, sizeof xs);
+  const char *AT = acc_type(L);
+  /* ---- implicit im2col: gather each pixel's window of group gr ---- */
+  sb_printf(b, "    scf.for %%p = %%c0 to %s step %%c1 {\n", cPB);
+  sb_printf(b, "    %%pu = arith.addi %%pbase, %%p : index\n    %%pix = arith.minui %%pu, %s : index\n", cPm1);
+  if (G->is_matmul) {
+    CIDXP(cK, K);
+    sb_printf(b, "    scf.for %%c = %%c0 to %s step %%c64 {\n", cK);
+    sb_printf(b, "    %%rem = arith.subi %s, %%c : index\n    %%m = vector.create_mask %%rem : vector<64xi1>\n", cK);
+    sb_printf(b, "    %%v = vector.maskedload %%x2[%%pix, %%c], %%m, %%z8 : memref<%lldx%lldxi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>\n",
+              (long long)P, (long long)K);
+    sb_printf(b, "    vector.maskedstore %%row[%%p, %%c], %%m, %%v : %s, vector<64xi1>, vector<64xi8>\n    }\n", rowT);
+  } else {
+    int tag = b->id++;
+    emit_pixel_coords(b, G, "%pix", tag);
+    CIDXP(cKH, g->kh);
+    CIDXP(cKW, g->kw);
+    CIDXP(cSH, g->stride_h);
+    CIDXP(cSW, g->stride_w);
+    CIDXP(cPT, g->pad_top);
+    CIDXP(cPL, g->pad_left);
+    CIDXP(cDH, g->dil_h);
+    CIDXP(cDW, g->dil_w);
+    CIDXP(cH, g->h);
+    CIDXP(cW, g->w);
+    CIDXP(cCPG, cpg);
+    CIDXP(cCOFF, gr * cpg);
+    sb_printf(b, "    scf.for %%ky = %%c0 to %s step %%c1 {\n    scf.for %%kx = %%c0 to %s step %%c1 {\n", cKH, cKW);
+    sb_printf(b, "    %%iy0 = arith.muli %%py%d, %s : index\n    %%iy1 = arith.subi %%iy0, %s : index\n", tag, cSH, cPT);
+    sb_printf(b, "    %%kyd = arith.muli %%ky, %s : index\n    %%iy = arith.addi %%iy1, %%kyd : index\n", cDH);
+    sb_printf(b, "    %%ix0 = arith.muli %%px%d, %s : index\n    %%ix1 = arith.subi %%ix0, %s : index\n", tag, cSW, cPL);
+    sb_printf(b, "    %%kxd = arith.muli %%kx, %s : index\n    %%ix = arith.addi %%ix1, %%kxd : index\n", cDW);
+    sb_printf(b, "    %%okh = arith.cmpi ult, %%iy, %s : index\n    %%okw = arith.cmpi ult, %%ix, %s : index\n", cH, cW);
+    sb_printf(b, "    %%ok = arith.andi %%okh, %%okw : i1\n");
+    sb_printf(b, "    %%kk0 = arith.muli %%ky, %s : index\n    %%kk1 = arith.addi %%kk0, %%kx : index\n", cKW);
+    sb_printf(b, "    %%base = arith.muli %%kk1, %s : index\n", cCPG);
+    sb_printf(b, "    scf.for %%c = %%c0 to %s step %%c64 {\n", cCPG);
+    sb_printf(b, "    %%rem = arith.subi %s, %%c : index\n    %%m = vector.create_mask %%rem : vector<64xi1>\n", cCPG);
+    sb_printf(b, "    %%dst = arith.addi %%base, %%c : index\n");
+    sb_printf(b, "    %%val = scf.if %%ok -> (vector<64xi8>) {\n");
+    sb_printf(b, "    %%ci = arith.addi %%c, %s : index\n", cCOFF);
+    sb_printf(b, "    %%v = vector.maskedload %%x[%%pb%d, %%iy, %%ix, %%ci], %%m, %%zxv : memref<%si8>, vector<64xi1>, vector<64xi8> into vector<64xi8>\n",
+              tag, xs);
+    sb_printf(b, "    scf.yield %%v : vector<64xi8>\n    } else {\n    scf.yield %%zxv : vector<64xi8>\n    }\n");
+    sb_printf(b, "    vector.maskedstore %%row[%%p, %%dst], %%m, %%val : %s, vector<64xi1>, vector<64xi8>\n", rowT);
+    sb_printf(b, "    }\n    }\n    }\n");
+  }
+  /* S = Σ row − z_x·K (bytes beyond K are 0) */
+  {
+    const char *s_acc = fresh(b);
+    char sacc[24];
+    snprintf(sacc, sizeof sacc, "%s", s_acc);
+    sb_printf(b, "    %s = scf.for %%k = %%c0 to %s step %%c64 iter_args(%%sa = %%zacc) -> (%s) {\n", sacc, cKP, AT);
+    sb_printf(b, "    %%xv = vector.load %%row[%%p, %%k] : %s, vector<64xi8>\n", rowT);
+    emit_dp(L, b, "%sa2", "%sa", "%one8", "%xv");
+    sb_printf(b, "    scf.yield %%sa2 : %s\n    }\n", AT);
+    const char *red = fresh(b);
+    char rn[24];
+    snprintf(rn, sizeof rn, "%s", red);
+    sb_printf(b, "    %s = vector.reduction <add>, %s : %s into i32\n", rn, sacc, AT);
+    const char *zk = fresh(b);
+    char zkn[24];
+    snprintf(zkn, sizeof zkn, "%s", zk);
+    sb_printf(b, "    %s = arith.constant %d : i32\n", zkn, (int32_t)((uint32_t)zx * (uint32_t)K));
+    sb_printf(b, "    %%sv = arith.subi %s, %s : i32\n", rn, zkn);
+    CIDXP(cg, gr);
+    sb_printf(b, "    memref.store %%sv, %%sg[%%p, %s] : memref<%lldx%lldxi32>\n", cg, (long long)PB,
+              (long long)g->groups);
+  }
+  sb_printf(b, "    }\n"); /* scf.for %p */
+}
+
+/* Generates the int8 vector kernel: globals + function text. */
+static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                          const ajpq_kernels_packed_t *p, int32_t zx, float in_scale) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k, KPAD = p->kpad;
+  int64_t PB = (L->vnni && P >= 4) ? 4 : 1;
+  int64_t NPB = (P + PB - 1) / PB, per_group = N / g->groups;
+  char gname[128];
+  sb_t b = {0};
+  if (L->vnni)
+    sb_printf(&b, "%s", k_dpbusd_text);
+  /* Per-channel tables. */
+  float *scl = malloc((size_t)N * sizeof(float));
+  if (!scl)
+    return 0;
+  for (int64_t j = 0; j < N; ++j)
+    scl[j] = in_scale * p->scale[j];
+  snprintf(gname, sizeof gname, "%s_qsum", name);
+  add_global(L, &b, gname, "i32", N, p->qsum);
+  snprintf(gname, sizeof gname, "%s_scl", name);
+  add_global(L, &b, gname, "f32", N, scl);
+  snprintf(gname, sizeof gname, "%s_zp", name);
+  add_global(L, &b, gname, "f32", N, p->zero_point);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  add_global(L, &b, gname, "f32", N, p->bias);
+  free(scl);
+  for (size_t si = 0; si < p->num_streams; ++si) {
+    const ajpq_kernels_stream_t *st = &p->streams[si];
+    snprintf(gname, sizeof gname, "%s_w%zu", name, si);
+    add_global(L, &b, gname, "i8", st->rows_padded * st->blocks * 64, st->data);
+    int32_t *ch = malloc((size_t)st->rows_padded * sizeof(int32_t));
+    if (!ch)
+      return 0;
+    for (int64_t r = 0; r < st->rows_padded; ++r)
+      ch[r] = st->chan[r] < 0 ? (int32_t)N : st->chan[r]; /* pad rows -> dummy slot N */
+    snprintf(gname, sizeof gname, "%s_c%zu", name, si);
+    add_global(L, &b, gname, "i32", st->rows_padded, ch);
+    free(ch);
+  }
+  char xs[256];
+  shape_text(G->xt, xs, sizeof xs);
+  emit_header(&b, name, G, "i8", L->vnni);
+  const char *AT = acc_type(L);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n");
+  sb_printf(&b, "    %%c64 = arith.constant 64 : index\n");
+  sb_printf(&b, "    %%z8 = arith.constant dense<0> : vector<64xi8>\n");
+  sb_printf(&b, "    %%one8 = arith.constant dense<1> : vector<64xi8>\n");
+  sb_printf(&b, "    %%zacc = arith.constant dense<0> : %s\n", AT);
+  sb_printf(&b, "    %%zx8 = arith.constant %d : i8\n    %%zxv = vector.broadcast %%zx8 : i8 to vector<64xi8>\n", zx);
+  sb_printf(&b, "    %%zx32 = arith.constant %d : i32\n    %%zi32 = arith.constant 0 : i32\n", zx);
+  sb_printf(&b, "    %%row = memref.alloca() {alignment = 64 : i64} : memref<%lldx%lldxi8>\n", (long long)PB, (long long)KPAD);
+  sb_printf(&b, "    %%dot = memref.alloca() : memref<%lldx%lldxi32>\n", (long long)PB, (long long)(N + 1));
+  sb_printf(&b, "    %%sg = memref.alloca() : memref<%lldx%lldxi32>\n", (long long)PB, (long long)g->groups);
+  sb_printf(&b, "    %%qsum = memref.get_global @%s_qsum : memref<%lldxi32>\n", name, (long long)N);
+  sb_printf(&b, "    %%scl = memref.get_global @%s_scl : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%zpt = memref.get_global @%s_zp : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
+  for (size_t si = 0; si < p->num_streams; ++si) {
+    const ajpq_kernels_stream_t *st = &p->streams[si];
+    sb_printf(&b, "    %%w%zu = memref.get_global @%s_w%zu : memref<%lldxi8>\n", si, name, si,
+              (long long)(st->rows_padded * st->blocks * 64));
+    sb_printf(&b, "    %%ch%zu = memref.get_global @%s_c%zu : memref<%lldxi32>\n", si, name, si,
+              (long long)st->rows_padded);
+  }
+  /* Zero the row buffer once: bytes beyond K stay 0 (their weights are 0 too). */
+  CIDX(cPB, PB);
+  CIDX(cKP, KPAD);
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n    scf.for %%k = %%c0 to %s step %%c64 {\n"
+                "    vector.store %%z8, %%row[%%i, %%k] : memref<%lldx%lldxi8>, vector<64xi8>\n    }\n    }\n",
+            cPB, cKP, (long long)PB, (long long)KPAD);
+  CIDX(cNPB, NPB);
+  CIDX(cPm1, P - 1);
+  CIDX(cN1, N + 1);
+  sb_printf(&b, "    scf.for %%blkp = %%c0 to %s step %%c1 {\n", cNPB);
+  sb_printf(&b, "    %%pbase = arith.muli %%blkp, %s : index\n", cPB);
+  /* zero dot */
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n    scf.for %%j = %%c0 to %s step %%c1 {\n"
+                "    memref.store %%zi32, %%dot[%%i, %%j] : memref<%lldx%lldxi32>\n    }\n    }\n",
+            cPB, cN1, (long long)PB, (long long)(N + 1));
+  char rowT[64];
+  snprintf(rowT, sizeof rowT, "memref<%lldx%lldxi8>", (long long)PB, (long long)KPAD);
+  for (int64_t gr = 0; gr < g->groups; ++gr) {
+    emit_gather(L, &b, G, gr, K, PB, zx, cPB, cPm1, cKP, rowT);
+    /* ---- streams of this group ---- */
+    for (size_t si = 0; si < p->num_streams; ++si) {
+      const ajpq_kernels_stream_t *st = &p->streams[si];
+      if (st->group != gr)
+        continue;
+      int s = st->slice_bits, nf = 8 / s;
+      int64_t bytes = st->rows_padded * st->blocks * 64;
+      int tag = b.id++;
+      CIDX(cRG, st->rows_padded / 4);
+      CIDX(cBL, st->blocks);
+      sb_printf(&b, "    scf.for %%rg%d = %%c0 to %s step %%c1 {\n", tag, cRG);
+      int nacc = (int)(4 * PB);
+      sb_printf(&b, "    %%acc%d:%d = scf.for %%bk%d = %%c0 to %s step %%c1 iter_args(", tag, nacc, tag, cBL);
+      for (int a = 0; a < nacc; ++a)
+        sb_printf(&b, "%s%%a%d_%d = %%zacc", a ? ", " : "", tag, a);
+      sb_printf(&b, ") -> (");
+      for (int a = 0; a < nacc; ++a)
+        sb_printf(&b, "%s%s", a ? ", " : "", AT);
+      sb_printf(&b, ") {\n");
+      CIDX(cBLn, st->blocks);
+      sb_printf(&b, "    %%t0_%d = arith.muli %%rg%d, %s : index\n    %%t1_%d = arith.addi %%t0_%d, %%bk%d : index\n",
+                tag, tag, cBLn, tag, tag, tag);
+      CIDX(c256, 256);
+      sb_printf(&b, "    %%wb%d = arith.muli %%t1_%d, %s : index\n", tag, tag, c256);
+      for (int r = 0; r < 4; ++r) {
+        CIDX(co, r * 64);
+        sb_printf(&b, "    %%wo%d_%d = arith.addi %%wb%d, %s : index\n", tag, r, tag, co);
+        sb_printf(&b, "    %%wv%d_%d = vector.load %%w%zu[%%wo%d_%d] : memref<%lldxi8>, vector<64xi8>\n", tag, r, si,
+                  tag, r, (long long)bytes);
+      }
+      CIDX(cPer, 512 / s);
+      sb_printf(&b, "    %%xb%d = arith.muli %%bk%d, %s : index\n", tag, tag, cPer);
+      if (s < 8)
+        sb_printf(&b, "    %%mask%d = arith.constant dense<%d> : vector<64xi8>\n", tag, (1 << s) - 1);
+      /* current accumulator names */
+      char cur[32][32];
+      for (int a = 0; a < nacc; ++a)
+        snprintf(cur[a], 32, "%%a%d_%d", tag, a);
+      for (int f = 0; f < nf; ++f) {
+        char wf[4][32];
+        for (int r = 0; r < 4; ++r) {
+          if (s == 8) {
+            snprintf(wf[r], 32, "%%wv%d_%d", tag, r);
+          } else {
+            int id = b.id++;
+            if (f > 0) {
+              sb_printf(&b, "    %%sh%d = arith.constant dense<%d> : vector<64xi8>\n", id, f * s);
+              sb_printf(&b, "    %%sr%d = arith.shrui %%wv%d_%d, %%sh%d : vector<64xi8>\n", id, tag, r, id);
+            }
+            if (f < nf - 1) {
+              if (f > 0)
+                sb_printf(&b, "    %%fd%d = arith.andi %%sr%d, %%mask%d : vector<64xi8>\n", id, id, tag);
+              else
+                sb_printf(&b, "    %%fd%d = arith.andi %%wv%d_%d, %%mask%d : vector<64xi8>\n", id, tag, r, tag);
+              snprintf(wf[r], 32, "%%fd%d", id);
+            } else {
+              snprintf(wf[r], 32, "%%sr%d", id);
+            }
+          }
+        }
+        for (int64_t pp = 0; pp < PB; ++pp) {
+          int id = b.id++;
+          CIDX(cp, pp);
+          CIDX(cf, f * 64);
+          sb_printf(&b, "    %%xo%d = arith.addi %%xb%d, %s : index\n", id, tag, cf);
+          sb_printf(&b, "    %%xv%d = vector.load %%row[%s, %%xo%d] : %s, vector<64xi8>\n", id, cp, id, rowT);
+          for (int r = 0; r < 4; ++r) {
+            int a = (int)(r * PB + pp);
+            char out[32], xv[32];
+            snprintf(out, sizeof out, "%%d%d_%d", b.id++, a);
+            snprintf(xv, sizeof xv, "%%xv%d", id);
+            emit_dp(L, &b, out, cur[a], wf[r], xv);
+            snprintf(cur[a], 32, "%s", out);
+          }
+        }
+      }
+      sb_printf(&b, "    scf.yield ");
+      for (int a = 0; a < nacc; ++a)
+        sb_printf(&b, "%s%s", a ? ", " : "", cur[a]);
+      sb_printf(&b, " : ");
+      for (int a = 0; a < nacc; ++a)
+        sb_printf(&b, "%s%s", a ? ", " : "", AT);
+      sb_printf(&b, "\n    }\n");
+      /* reduce and scatter into dot */
+      CIDX(c4, 4);
+      sb_printf(&b, "    %%rb%d = arith.muli %%rg%d, %s : index\n", tag, tag, c4);
+      for (int r = 0; r < 4; ++r) {
+        int id = b.id++;
+        CIDX(cr, r);
+        sb_printf(&b, "    %%ri%d = arith.addi %%rb%d, %s : index\n", id, tag, cr);
+        sb_printf(&b, "    %%cw%d = memref.load %%ch%zu[%%ri%d] : memref<%lldxi32>\n", id, si, id,
+                  (long long)st->rows_padded);
+        sb_printf(&b, "    %%cx%d = arith.index_cast %%cw%d : i32 to index\n", id, id);
+        for (int64_t pp = 0; pp < PB; ++pp) {
+          int a = (int)(r * PB + pp), id2 = b.id++;
+          CIDX(cp, pp);
+          sb_printf(&b, "    %%rd%d = vector.reduction <add>, %%acc%d#%d : %s into i32\n", id2, tag, a, AT);
+          if (st->shift) {
+            sb_printf(&b, "    %%rs%d = arith.constant %d : i32\n", id2, st->shift);
+            sb_printf(&b, "    %%rv%d = arith.shli %%rd%d, %%rs%d : i32\n", id2, id2, id2);
+          } else {
+            sb_printf(&b, "    %%rv%d = arith.addi %%rd%d, %%zi32 : i32\n", id2, id2);
+          }
+          sb_printf(&b, "    %%ol%d = memref.load %%dot[%s, %%cx%d] : memref<%lldx%lldxi32>\n", id2, cp, id,
+                    (long long)PB, (long long)(N + 1));
+          sb_printf(&b, "    %%nw%d = arith.addi %%ol%d, %%rv%d : i32\n", id2, id2, id2);
+          sb_printf(&b, "    memref.store %%nw%d, %%dot[%s, %%cx%d] : memref<%lldx%lldxi32>\n", id2, cp, id,
+                    (long long)PB, (long long)(N + 1));
+        }
+      }
+      sb_printf(&b, "    }\n"); /* rg */
+    }
+  }
+  /* ---- epilogue ---- */
+  CIDX(cP, P);
+  CIDX(cN, N);
+  CIDX(cPG, per_group);
+  sb_printf(&b, "    scf.for %%p = %%c0 to %s step %%c1 {\n", cPB);
+  sb_printf(&b, "    %%pix = arith.addi %%pbase, %%p : index\n    %%inr = arith.cmpi ult, %%pix, %s : index\n", cP);
+  sb_printf(&b, "    scf.if %%inr {\n    scf.for %%j = %%c0 to %s step %%c1 {\n", cN);
+  sb_printf(&b, "    %%dj = memref.load %%dot[%%p, %%j] : memref<%lldx%lldxi32>\n", (long long)PB, (long long)(N + 1));
+  sb_printf(&b, "    %%qj = memref.load %%qsum[%%j] : memref<%lldxi32>\n", (long long)N);
+  sb_printf(&b, "    %%zq = arith.muli %%zx32, %%qj : i32\n    %%accj = arith.subi %%dj, %%zq : i32\n");
+  sb_printf(&b, "    %%gj = arith.divui %%j, %s : index\n", cPG);
+  sb_printf(&b, "    %%sj = memref.load %%sg[%%p, %%gj] : memref<%lldx%lldxi32>\n", (long long)PB, (long long)g->groups);
+  sb_printf(&b, "    %%af = arith.sitofp %%accj : i32 to f32\n    %%sf = arith.sitofp %%sj : i32 to f32\n");
+  sb_printf(&b, "    %%zpj = memref.load %%zpt[%%j] : memref<%lldxf32>\n", (long long)N);
+  sb_printf(&b, "    %%zs = arith.mulf %%zpj, %%sf : f32\n    %%t = arith.subf %%af, %%zs : f32\n");
+  sb_printf(&b, "    %%sc = memref.load %%scl[%%j] : memref<%lldxf32>\n", (long long)N);
+  sb_printf(&b, "    %%bj = memref.load %%bias[%%j] : memref<%lldxf32>\n", (long long)N);
+  sb_printf(&b, "    %%st = arith.mulf %%sc, %%t : f32\n    %%yv = arith.addf %%st, %%bj : f32\n");
+  sb_printf(&b, "    memref.store %%yv, %%y2[%%pix, %%j] : memref<%lldx%lldxf32>\n", (long long)P, (long long)N);
+  sb_printf(&b, "    }\n    }\n    }\n");
+  sb_printf(&b, "    }\n    return\n}\n"); /* blkp */
+  if (b.oom) {
+    free(b.s);
+    return 0;
+  }
+  int ok = splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
+
+/* GEMM microkernel for many-pixel int8 convs/matmuls on the VNNI path
+ * (groups = 1). Per call, the bit-packed streams are decoded once into a u8
+ * panel [K/4][NS][4] (NS = N rounded up to 32, + 16 spare columns; codes of
+ * the slices OR-ed together); then per block of MR = 8 pixels (implicit
+ * im2col rows) and NR = 32 channels, 16 zmm accumulators take
+ * vpdpbusd(panel, broadcast 4 activation bytes) over K/4 steps — no
+ * horizontal reductions; the epilogue is vectorized over channels. */
+static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                        const ajpq_kernels_packed_t *p, int32_t zx, float in_scale) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  const int64_t MR = 8;
+  int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k, KPAD = p->kpad;
+  int64_t NPAD = (N + 31) / 32 * 32, NS = NPAD + 16, KP4 = KPAD / 4, K4 = (K + 3) / 4;
+  int64_t NPB = (P + MR - 1) / MR;
+  char gname[128];
+  sb_t b = {0};
+  sb_printf(&b, "%s", k_dpbusd_text);
+  float *scl = malloc((size_t)N * sizeof(float));
+  if (!scl)
+    return 0;
+  for (int64_t j = 0; j < N; ++j)
+    scl[j] = in_scale * p->scale[j];
+  snprintf(gname, sizeof gname, "%s_qsum", name);
+  add_global(L, &b, gname, "i32", N, p->qsum);
+  snprintf(gname, sizeof gname, "%s_scl", name);
+  add_global(L, &b, gname, "f32", N, scl);
+  snprintf(gname, sizeof gname, "%s_zp", name);
+  add_global(L, &b, gname, "f32", N, p->zero_point);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  add_global(L, &b, gname, "f32", N, p->bias);
+  free(scl);
+  for (size_t si = 0; si < p->num_streams; ++si) {
+    const ajpq_kernels_stream_t *st = &p->streams[si];
+    snprintf(gname, sizeof gname, "%s_w%zu", name, si);
+    add_global(L, &b, gname, "i8", st->rows_padded * st->blocks * 64, st->data);
+    int32_t *ch = malloc((size_t)st->rows_padded * sizeof(int32_t));
+    if (!ch)
+      return 0;
+    for (int64_t r = 0; r < st->rows_padded; ++r)
+      ch[r] = st->chan[r] < 0 ? (int32_t)NPAD : st->chan[r]; /* pad rows -> spare column */
+    snprintf(gname, sizeof gname, "%s_c%zu", name, si);
+    add_global(L, &b, gname, "i32", st->rows_padded, ch);
+    free(ch);
+  }
+  emit_header(&b, name, G, "i8", 1);
+  const char *AT = "vector<16xi32>";
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n");
+  sb_printf(&b, "    %%c16 = arith.constant 16 : index\n    %%c64 = arith.constant 64 : index\n");
+  sb_printf(&b, "    %%z8 = arith.constant dense<0> : vector<64xi8>\n");
+  sb_printf(&b, "    %%one8 = arith.constant dense<1> : vector<64xi8>\n");
+  sb_printf(&b, "    %%zacc = arith.constant dense<0> : %s\n", AT);
+  sb_printf(&b, "    %%zf = arith.constant dense<0.0> : vector<16xf32>\n");
+  sb_printf(&b, "    %%ones16 = arith.constant dense<true> : vector<16xi1>\n");
+  sb_printf(&b, "    %%zx8 = arith.constant %d : i8\n    %%zxv = vector.broadcast %%zx8 : i8 to vector<64xi8>\n", zx);
+  sb_printf(&b, "    %%zxs = arith.constant %d : i32\n    %%zx16 = vector.broadcast %%zxs : i32 to vector<16xi32>\n", zx);
+  sb_printf(&b, "    %%offs = arith.constant dense<[");
+  for (int i = 0; i < 16; ++i)
+    sb_printf(&b, "%s%lld", i ? ", " : "", (long long)(i * NS));
+  sb_printf(&b, "]> : vector<16xi32>\n");
+  /* panel: [KP4][NS] i32 words, zeroed */
+  sb_printf(&b, "    %%panel = memref.alloc() {alignment = 64 : i64} : memref<%lldxi32>\n", (long long)(KP4 * NS));
+  CIDX(cPW, KP4 * NS);
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c16 {\n    vector.store %%zacc, %%panel[%%i] : memref<%lldxi32>, %s\n    }\n",
+            cPW, (long long)(KP4 * NS), AT);
+  sb_printf(&b, "    %%qsum = memref.get_global @%s_qsum : memref<%lldxi32>\n", name, (long long)N);
+  sb_printf(&b, "    %%scl = memref.get_global @%s_scl : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%zpt = memref.get_global @%s_zp : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
+  /* ---- decode the streams into the panel ---- */
+  for (size_t si = 0; si < p->num_streams; ++si) {
+    const ajpq_kernels_stream_t *st = &p->streams[si];
+    int s = st->slice_bits, nf = 8 / s, tag = b.id++;
+    int64_t bytes = st->rows_padded * st->blocks * 64;
+    int multi = st->bits != s; /* several slices OR into the same bytes */
+    sb_printf(&b, "    %%w%zu = memref.get_global @%s_w%zu : memref<%lldxi8>\n", si, name, si, (long long)bytes);
+    sb_printf(&b, "    %%ch%zu = memref.get_global @%s_c%zu : memref<%lldxi32>\n", si, name, si, (long long)st->rows_padded);
+    CIDX(cRP, st->rows_padded);
+    CIDX(cBL, st->blocks);
+    sb_printf(&b, "    scf.for %%r%d = %%c0 to %s step %%c1 {\n", tag, cRP);
+    sb_printf(&b, "    %%cw%d = memref.load %%ch%zu[%%r%d] : memref<%lldxi32>\n", tag, si, tag, (long long)st->rows_padded);
+    sb_printf(&b, "    %%cx%d = arith.index_cast %%cw%d : i32 to index\n", tag, tag);
+    CIDX(c4a, 4);
+    sb_printf(&b, "    %%rg%d = arith.divui %%r%d, %s : index\n    %%ri%d = arith.remui %%r%d, %s : index\n", tag, tag,
+              c4a, tag, tag, c4a);
+    sb_printf(&b, "    scf.for %%bk%d = %%c0 to %s step %%c1 {\n", tag, cBL);
+    CIDX(cBLn, st->blocks);
+    CIDX(c256, 256);
+    sb_printf(&b, "    %%t0_%d = arith.muli %%rg%d, %s : index\n    %%t1_%d = arith.addi %%t0_%d, %%bk%d : index\n", tag,
+              tag, cBLn, tag, tag, tag);
+    sb_printf(&b, "    %%t2_%d = arith.muli %%t1_%d, %s : index\n", tag, tag, c256);
+    sb_printf(&b, "    %%t3_%d = arith.muli %%ri%d, %%c64 : index\n    %%wo%d = arith.addi %%t2_%d, %%t3_%d : index\n", tag,
+              tag, tag, tag, tag);
+    sb_printf(&b, "    %%wv%d = vector.load %%w%zu[%%wo%d] : memref<%lldxi8>, vector<64xi8>\n", tag, si, tag, (long long)bytes);
+    if (s < 8)
+      sb_printf(&b, "    %%mask%d = arith.constant dense<%d> : vector<64xi8>\n", tag, (1 << s) - 1);
+    CIDX(cK4b, 512 / s / 4);
+    sb_printf(&b, "    %%k4b%d = arith.muli %%bk%d, %s : index\n", tag, tag, cK4b);
+    for (int f = 0; f < nf; ++f) {
+      int id = b.id++;
+      char fv[32];
+      if (s == 8) {
+        snprintf(fv, sizeof fv, "%%wv%d", tag);
+      } else {
+        if (f > 0) {
+          sb_printf(&b, "    %%sh%d = arith.constant dense<%d> : vector<64xi8>\n", id, f * s);
+          sb_printf(&b, "    %%sr%d = arith.shrui %%wv%d, %%sh%d : vector<64xi8>\n", id, tag, id);
+        }
+        char src[32];
+        if (f > 0)
+          snprintf(src, sizeof src, "%%sr%d", id);
+        else
+          snprintf(src, sizeof src, "%%wv%d", tag);
+        if (f < nf - 1) {
+          sb_printf(&b, "    %%fd%d = arith.andi %s, %%mask%d : vector<64xi8>\n", id, src, tag);
+          snprintf(fv, sizeof fv, "%%fd%d", id);
+        } else {
+          snprintf(fv, sizeof fv, "%s", src);
+        }
+      }
+      if (st->shift) {
+        sb_printf(&b, "    %%ss%d = arith.constant dense<%d> : vector<64xi8>\n", id, st->shift);
+        sb_printf(&b, "    %%sl%d = arith.shli %s, %%ss%d : vector<64xi8>\n", id, fv, id);
+        snprintf(fv, sizeof fv, "%%sl%d", id);
+      }
+      sb_printf(&b, "    %%v32_%d = vector.bitcast %s : vector<64xi8> to vector<16xi32>\n", id, fv);
+      CIDX(cf16, f * 16);
+      CIDX(cNS, NS);
+      sb_printf(&b, "    %%k4_%d = arith.addi %%k4b%d, %s : index\n", id, tag, cf16);
+      sb_printf(&b, "    %%pb0_%d = arith.muli %%k4_%d, %s : index\n    %%pb_%d = arith.addi %%pb0_%d, %%cx%d : index\n", id,
+                id, cNS, id, id, tag);
+      if (multi) {
+        sb_printf(&b, "    %%old%d = vector.gather %%panel[%%pb_%d] [%%offs], %%ones16, %%zacc : memref<%lldxi32>, vector<16xi32>, vector<16xi1>, vector<16xi32> into vector<16xi32>\n",
+                  id, id, (long long)(KP4 * NS));
+        sb_printf(&b, "    %%new%d = arith.ori %%old%d, %%v32_%d : vector<16xi32>\n", id, id, id);
+      } else {
+        sb_printf(&b, "    %%new%d = arith.ori %%zacc, %%v32_%d : vector<16xi32>\n", id, id);
+      }
+      sb_printf(&b, "    vector.scatter %%panel[%%pb_%d] [%%offs], %%ones16, %%new%d : memref<%lldxi32>, vector<16xi32>, vector<16xi1>, vector<16xi32>\n",
+                id, id, (long long)(KP4 * NS));
+    }
+    sb_printf(&b, "    }\n    }\n");
+  }
+  /* ---- pixel blocks ---- */
+  sb_printf(&b, "    %%rowb = memref.alloca() {alignment = 64 : i64} : memref<%lldxi8>\n", (long long)(MR * KPAD));
+  sb_printf(&b, "    %%row = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi8>\n", (long long)(MR * KPAD),
+            (long long)MR, (long long)KPAD);
+  sb_printf(&b, "    %%row32 = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi32>\n", (long long)(MR * KPAD),
+            (long long)MR, (long long)KP4);
+  sb_printf(&b, "    %%sg = memref.alloca() : memref<%lldx1xi32>\n", (long long)MR);
+  CIDX(cPB, MR);
+  CIDX(cKP, KPAD);
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n    scf.for %%k = %%c0 to %s step %%c64 {\n"
+                "    vector.store %%z8, %%row[%%i, %%k] : memref<%lldx%lldxi8>, vector<64xi8>\n    }\n    }\n",
+            cPB, cKP, (long long)MR, (long long)KPAD);
+  CIDX(cNPB, NPB);
+  CIDX(cPm1, P - 1);
+  char rowT[64];
+  snprintf(rowT, sizeof rowT, "memref<%lldx%lldxi8>", (long long)MR, (long long)KPAD);
+  sb_printf(&b, "    scf.for %%blkp = %%c0 to %s step %%c1 {\n", cNPB);
+  sb_printf(&b, "    %%pbase = arith.muli %%blkp, %s : index\n", cPB);
+  emit_gather(L, &b, G, 0, K, MR, zx, cPB, cPm1, cKP, rowT);
+  CIDX(cNB, NPAD / 32);
+  CIDX(cK4, K4);
+  sb_printf(&b, "    scf.for %%nb = %%c0 to %s step %%c1 {\n", cNB);
+  CIDX(c32, 32);
+  sb_printf(&b, "    %%n0 = arith.muli %%nb, %s : index\n", c32);
+  sb_printf(&b, "    %%acc:16 = scf.for %%k4 = %%c0 to %s step %%c1 iter_args(", cK4);
+  for (int a = 0; a < 16; ++a)
+    sb_printf(&b, "%s%%a%d = %%zacc", a ? ", " : "", a);
+  sb_printf(&b, ") -> (");
+  for (int a = 0; a < 16; ++a)
+    sb_printf(&b, "%s%s", a ? ", " : "", AT);
+  sb_printf(&b, ") {\n");
+  CIDX(cNSb, NS);
+  sb_printf(&b, "    %%po0 = arith.muli %%k4, %s : index\n    %%po = arith.addi %%po0, %%n0 : index\n", cNSb);
+  sb_printf(&b, "    %%po1 = arith.addi %%po, %%c16 : index\n");
+  sb_printf(&b, "    %%wa = vector.load %%panel[%%po] : memref<%lldxi32>, vector<16xi32>\n", (long long)(KP4 * NS));
+  sb_printf(&b, "    %%wb = vector.load %%panel[%%po1] : memref<%lldxi32>, vector<16xi32>\n", (long long)(KP4 * NS));
+  sb_printf(&b, "    %%wa8 = vector.bitcast %%wa : vector<16xi32> to vector<64xi8>\n");
+  sb_printf(&b, "    %%wb8 = vector.bitcast %%wb : vector<16xi32> to vector<64xi8>\n");
+  for (int64_t pp = 0; pp < MR; ++pp) {
+    CIDX(cp, pp);
+    sb_printf(&b, "    %%xs%lld = memref.load %%row32[%s, %%k4] : memref<%lldx%lldxi32>\n", (long long)pp, cp,
+              (long long)MR, (long long)KP4);
+    sb_printf(&b, "    %%xb%lld = vector.broadcast %%xs%lld : i32 to vector<16xi32>\n", (long long)pp, (long long)pp);
+    sb_printf(&b, "    %%xv%lld = vector.bitcast %%xb%lld : vector<16xi32> to vector<64xi8>\n", (long long)pp, (long long)pp);
+    char o0[16], o1[16], a0[16], a1[16], xv[16];
+    snprintf(o0, sizeof o0, "%%d%lld_0", (long long)pp);
+    snprintf(o1, sizeof o1, "%%d%lld_1", (long long)pp);
+    snprintf(a0, sizeof a0, "%%a%lld", (long long)(2 * pp));
+    snprintf(a1, sizeof a1, "%%a%lld", (long long)(2 * pp + 1));
+    snprintf(xv, sizeof xv, "%%xv%lld", (long long)pp);
+    emit_dp(L, &b, o0, a0, "%wa8", xv);
+    emit_dp(L, &b, o1, a1, "%wb8", xv);
+  }
+  sb_printf(&b, "    scf.yield ");
+  for (int64_t pp = 0; pp < MR; ++pp)
+    sb_printf(&b, "%s%%d%lld_0, %%d%lld_1", pp ? ", " : "", (long long)pp, (long long)pp);
+  sb_printf(&b, " : ");
+  for (int a = 0; a < 16; ++a)
+    sb_printf(&b, "%s%s", a ? ", " : "", AT);
+  sb_printf(&b, "\n    }\n");
+  /* ---- vectorized epilogue: two halves of 16 channels ---- */
+  CIDX(cN, N);
+  CIDX(cP, P);
+  for (int h = 0; h < 2; ++h) {
+    sb_printf(&b, "    %%e%d_n = arith.addi %%n0, %s : index\n", h, h ? "%c16" : "%c0");
+    sb_printf(&b, "    %%e%d_rem = arith.subi %s, %%e%d_n : index\n", h, cN, h);
+    sb_printf(&b, "    %%e%d_m = vector.create_mask %%e%d_rem : vector<16xi1>\n", h, h);
+    sb_printf(&b, "    %%e%d_q = vector.maskedload %%qsum[%%e%d_n], %%e%d_m, %%zacc : memref<%lldxi32>, vector<16xi1>, vector<16xi32> into vector<16xi32>\n",
+              h, h, h, (long long)N);
+    const char *tabs[3] = {"scl", "zpt", "bias"};
+    for (int t = 0; t < 3; ++t)
+      sb_printf(&b, "    %%e%d_%s = vector.maskedload %%%s[%%e%d_n], %%e%d_m, %%zf : memref<%lldxf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>\n",
+                h, tabs[t], tabs[t], h, h, (long long)N);
+    sb_printf(&b, "    %%e%d_zq = arith.muli %%zx16, %%e%d_q : vector<16xi32>\n", h, h);
+    for (int64_t pp = 0; pp < MR; ++pp) {
+      int id = b.id++;
+      CIDX(cp, pp);
+      sb_printf(&b, "    %%pix%d = arith.addi %%pbase, %s : index\n    %%in%d = arith.cmpi ult, %%pix%d, %s : index\n", id,
+                cp, id, id, cP);
+      sb_printf(&b, "    scf.if %%in%d {\n", id);
+      sb_printf(&b, "    %%ac%d = arith.subi %%acc#%lld, %%e%d_zq : vector<16xi32>\n", id, (long long)(2 * pp + h), h);
+      sb_printf(&b, "    %%af%d = arith.sitofp %%ac%d : vector<16xi32> to vector<16xf32>\n", id, id);
+      sb_printf(&b, "    %%sv%d = memref.load %%sg[%s, %%c0] : memref<%lldx1xi32>\n", id, cp, (long long)MR);
+      sb_printf(&b, "    %%sf%d = arith.sitofp %%sv%d : i32 to f32\n", id, id);
+      sb_printf(&b, "    %%sb%d = vector.broadcast %%sf%d : f32 to vector<16xf32>\n", id, id);
+      sb_printf(&b, "    %%zs%d = arith.mulf %%e%d_zpt, %%sb%d : vector<16xf32>\n", id, h, id);
+      sb_printf(&b, "    %%t%d = arith.subf %%af%d, %%zs%d : vector<16xf32>\n", id, id, id);
+      sb_printf(&b, "    %%st%d = arith.mulf %%e%d_scl, %%t%d : vector<16xf32>\n", id, h, id);
+      sb_printf(&b, "    %%yv%d = arith.addf %%st%d, %%e%d_bias : vector<16xf32>\n", id, id, h);
+      sb_printf(&b, "    vector.maskedstore %%y2[%%pix%d, %%e%d_n], %%e%d_m, %%yv%d : memref<%lldx%lldxf32>, vector<16xi1>, vector<16xf32>\n",
+                id, h, h, id, (long long)P, (long long)N);
+      sb_printf(&b, "    }\n");
+    }
+  }
+  sb_printf(&b, "    }\n"); /* nb */
+  /* %panel is freed by the upstream buffer-deallocation-pipeline (it rejects
+   * explicit memref.dealloc). */
+  sb_printf(&b, "    }\n    return\n}\n");
+  if (b.oom) {
+    free(b.s);
+    return 0;
+  }
+  int ok = splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
+/* ------------------------------------------ compute: scalar direct kernel */
+
+/* Direct kernel over the window, for i8 depthwise (int32 accumulation with
+ * codes table [K][N]) and for every f32-input op (f32 accumulation with
+ * dequantized weights [N][K]). */
+static int emit_direct(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                       const ajpq_kernels_packed_t *p, int is_i8, int32_t zx, float in_scale) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k, per_group = N / g->groups;
+  char gname[128];
+  sb_t b = {0};
+  if (is_i8) {
+    float *scl = malloc((size_t)N * sizeof(float));
+    if (!scl)
+      return 0;
+    for (int64_t j = 0; j < N; ++j)
+      scl[j] = in_scale * p->scale[j];
+    snprintf(gname, sizeof gname, "%s_codes", name);
+    add_global(L, &b, gname, "i8", K * N, p->codes);
+    snprintf(gname, sizeof gname, "%s_scl", name);
+    add_global(L, &b, gname, "f32", N, scl);
+    snprintf(gname, sizeof gname, "%s_zp", name);
+    add_global(L, &b, gname, "f32", N, p->zero_point);
+    free(scl);
+  } else {
+    float *wf = malloc((size_t)(K * N) * sizeof(float));
+    if (!wf)
+      return 0;
+    for (int64_t kk = 0; kk < K; ++kk)
+      for (int64_t j = 0; j < N; ++j)
+        wf[kk * N + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
+    snprintf(gname, sizeof gname, "%s_wf", name);
+    add_global(L, &b, gname, "f32", K * N, wf);
+    free(wf);
+  }
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  add_global(L, &b, gname, "f32", N, p->bias);
+
+  char xs[256];
+  shape_text(G->xt, xs, sizeof xs);
+  const char *xe = is_i8 ? "i8" : "f32";
+  emit_header(&b, name, G, xe, 0);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n");
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
+  if (is_i8) {
+    sb_printf(&b, "    %%codes = memref.get_global @%s_codes : memref<%lldxi8>\n", name, (long long)(K * N));
+    sb_printf(&b, "    %%scl = memref.get_global @%s_scl : memref<%lldxf32>\n", name, (long long)N);
+    sb_printf(&b, "    %%zpt = memref.get_global @%s_zp : memref<%lldxf32>\n", name, (long long)N);
+    sb_printf(&b, "    %%zx32 = arith.constant %d : i32\n", zx);
+  } else {
+    sb_printf(&b, "    %%wf = memref.get_global @%s_wf : memref<%lldxf32>\n", name, (long long)(K * N));
+  }
+  const char *AT = is_i8 ? "i32" : "f32";
+  sb_printf(&b, "    %%zero = arith.constant 0%s : %s\n", is_i8 ? "" : ".0", AT);
+  CIDX(cP, P);
+  CIDX(cN, N);
+  CIDX(cPG, per_group);
+  CIDX(cNN, N);
+  CIDX(cKH, g->kh);
+  CIDX(cKW, g->kw);
+  CIDX(cCPG, g->cin_per_group);
+  sb_printf(&b, "    scf.for %%pix = %%c0 to %s step %%c1 {\n", cP);
+  int tag = b.id++;
+  if (!G->is_matmul)
+    emit_pixel_coords(&b, G, "%pix", tag);
+  sb_printf(&b, "    scf.for %%j = %%c0 to %s step %%c1 {\n", cN);
+  sb_printf(&b, "    %%gj = arith.divui %%j, %s : index\n", cPG);
+  CIDX(cCPG2, g->cin_per_group);
+  sb_printf(&b, "    %%coff = arith.muli %%gj, %s : index\n", cCPG2);
+  sb_printf(&b, "    %%r:2 = scf.for %%ky = %%c0 to %s step %%c1 iter_args(%%a0 = %%zero, %%s0 = %%zero) -> (%s, %s) {\n", cKH, AT, AT);
+  sb_printf(&b, "    %%r2:2 = scf.for %%kx = %%c0 to %s step %%c1 iter_args(%%a1 = %%a0, %%s1 = %%s0) -> (%s, %s) {\n", cKW, AT, AT);
+  if (G->is_matmul) {
+    sb_printf(&b, "    %%ok = arith.constant true\n");
+  } else {
+    CIDX(cSH, g->stride_h);
+    CIDX(cSW, g->stride_w);
+    CIDX(cPT, g->pad_top);
+    CIDX(cPL, g->pad_left);
+    CIDX(cDH, g->dil_h);
+    CIDX(cDW, g->dil_w);
+    CIDX(cH, g->h);
+    CIDX(cW, g->w);
+    sb_printf(&b, "    %%iy0 = arith.muli %%py%d, %s : index\n    %%iy1 = arith.subi %%iy0, %s : index\n", tag, cSH, cPT);
+    sb_printf(&b, "    %%kyd = arith.muli %%ky, %s : index\n    %%iy = arith.addi %%iy1, %%kyd : index\n", cDH);
+    sb_printf(&b, "    %%ix0 = arith.muli %%px%d, %s : index\n    %%ix1 = arith.subi %%ix0, %s : index\n", tag, cSW, cPL);
+    sb_printf(&b, "    %%kxd = arith.muli %%kx, %s : index\n    %%ix = arith.addi %%ix1, %%kxd : index\n", cDW);
+    sb_printf(&b, "    %%okh = arith.cmpi ult, %%iy, %s : index\n    %%okw = arith.cmpi ult, %%ix, %s : index\n", cH, cW);
+    sb_printf(&b, "    %%ok = arith.andi %%okh, %%okw : i1\n");
+  }
+  sb_printf(&b, "    %%r3:2 = scf.if %%ok -> (%s, %s) {\n", AT, AT);
+  sb_printf(&b, "    %%kb0 = arith.muli %%ky, %s : index\n    %%kb1 = arith.addi %%kb0, %%kx : index\n", cKW);
+  sb_printf(&b, "    %%kb = arith.muli %%kb1, %s : index\n", cCPG);
+  sb_printf(&b, "    %%r4:2 = scf.for %%ci = %%c0 to %s step %%c1 iter_args(%%a2 = %%a1, %%s2 = %%s1) -> (%s, %s) {\n", cCPG, AT, AT);
+  sb_printf(&b, "    %%cc = arith.addi %%coff, %%ci : index\n    %%kk = arith.addi %%kb, %%ci : index\n");
+  if (G->is_matmul)
+    sb_printf(&b, "    %%xv = memref.load %%x2[%%pix, %%cc] : memref<%lldx%lldx%s>\n", (long long)P, (long long)K, xe);
+  else
+    sb_printf(&b, "    %%xv = memref.load %%x[%%pb%d, %%iy, %%ix, %%cc] : memref<%s%s>\n", tag, xs, xe);
+  sb_printf(&b, "    %%wi0 = arith.muli %%kk, %s : index\n    %%wi = arith.addi %%wi0, %%j : index\n", cNN);
+  if (is_i8) {
+    sb_printf(&b, "    %%q8 = memref.load %%codes[%%wi] : memref<%lldxi8>\n", (long long)(K * N));
+    sb_printf(&b, "    %%q = arith.extui %%q8 : i8 to i32\n    %%x32 = arith.extsi %%xv : i8 to i32\n");
+    sb_printf(&b, "    %%xd = arith.subi %%x32, %%zx32 : i32\n    %%pr = arith.muli %%xd, %%q : i32\n");
+    sb_printf(&b, "    %%a3 = arith.addi %%a2, %%pr : i32\n    %%s3 = arith.addi %%s2, %%xd : i32\n");
+  } else {
+    sb_printf(&b, "    %%wv = memref.load %%wf[%%wi] : memref<%lldxf32>\n", (long long)(K * N));
+    sb_printf(&b, "    %%pr = arith.mulf %%xv, %%wv : f32\n    %%a3 = arith.addf %%a2, %%pr : f32\n");
+    sb_printf(&b, "    %%s3 = arith.addf %%s2, %%zero : f32\n");
+  }
+  sb_printf(&b, "    scf.yield %%a3, %%s3 : %s, %s\n    }\n", AT, AT);
+  sb_printf(&b, "    scf.yield %%r4#0, %%r4#1 : %s, %s\n    } else {\n    scf.yield %%a1, %%s1 : %s, %s\n    }\n", AT, AT, AT, AT);
+  sb_printf(&b, "    scf.yield %%r3#0, %%r3#1 : %s, %s\n    }\n", AT, AT);
+  sb_printf(&b, "    scf.yield %%r2#0, %%r2#1 : %s, %s\n    }\n", AT, AT);
+  sb_printf(&b, "    %%bj = memref.load %%bias[%%j] : memref<%lldxf32>\n", (long long)N);
+  if (is_i8) {
+    sb_printf(&b, "    %%af = arith.sitofp %%r#0 : i32 to f32\n    %%sf = arith.sitofp %%r#1 : i32 to f32\n");
+    sb_printf(&b, "    %%zpj = memref.load %%zpt[%%j] : memref<%lldxf32>\n", (long long)N);
+    sb_printf(&b, "    %%zs = arith.mulf %%zpj, %%sf : f32\n    %%t = arith.subf %%af, %%zs : f32\n");
+    sb_printf(&b, "    %%sc = memref.load %%scl[%%j] : memref<%lldxf32>\n", (long long)N);
+    sb_printf(&b, "    %%stt = arith.mulf %%sc, %%t : f32\n    %%yv = arith.addf %%stt, %%bj : f32\n");
+  } else {
+    sb_printf(&b, "    %%yv = arith.addf %%r#0, %%bj : f32\n");
+  }
+  sb_printf(&b, "    memref.store %%yv, %%y2[%%pix, %%j] : memref<%lldx%lldxf32>\n", (long long)P, (long long)N);
+  sb_printf(&b, "    }\n    }\n    return\n}\n");
+  if (b.oom) {
+    free(b.s);
+    return 0;
+  }
+  int ok = splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
+/* --------------------------------------------- elementwise / channel maps */
+
+/* Flattened 1-D views %x1 / %y1 of the whole tensors. */
+static void emit_flat_view(sb_t *b, const char *v, const char *out, MlirType t, const char *elt) {
+  char s[256];
+  shape_text(t, s, sizeof s);
+  intptr_t r = mlirShapedTypeGetRank(t);
+  int64_t total = 1;
+  for (intptr_t i = 0; i < r; ++i)
+    total *= mlirShapedTypeGetDimSize(t, i);
+  if (r == 1) {
+    sb_printf(b, "    %s = memref.cast %s : memref<%s%s> to memref<%lldx%s>\n", out, v, s, elt, (long long)total, elt);
+    return;
+  }
+  sb_printf(b, "    %s = memref.collapse_shape %s [[", out, v);
+  for (intptr_t i = 0; i < r; ++i)
+    sb_printf(b, "%s%ld", i ? ", " : "", (long)i);
+  sb_printf(b, "]] : memref<%s%s> into memref<%lldx%s>\n", s, elt, (long long)total, elt);
+}
+
+static int64_t num_elements(MlirType t) {
+  int64_t total = 1;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i)
+    total *= mlirShapedTypeGetDimSize(t, i);
+  return total;
+}
+
+static int emit_quant(lower_t *L, MlirOperation op, const char *name, MlirType xt, MlirType yt,
+                      int quantize, const ajpq_act_qparams_t *q) {
+  sb_t b = {0};
+  char xs[256], ys[256];
+  shape_text(xt, xs, sizeof xs);
+  shape_text(yt, ys, sizeof ys);
+  const char *xe = quantize ? "f32" : "i8", *ye = quantize ? "i8" : "f32";
+  int64_t n = num_elements(xt);
+  sb_printf(&b, "func.func private @%s(%%x: memref<%s%s>, %%y: memref<%s%s>) attributes {%s} {\n", name, xs, xe,
+            ys, ye, k_internal);
+  emit_flat_view(&b, "%x", "%x1", xt, xe);
+  emit_flat_view(&b, "%y", "%y1", yt, ye);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n");
+  CIDX(cn, n);
+  sb_printf(&b, "    %%s = arith.constant %.9e : f32\n", (double)q->scale);
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n", cn);
+  sb_printf(&b, "    %%v = memref.load %%x1[%%i] : memref<%lldx%s>\n", (long long)n, xe);
+  if (quantize) {
+    int qmin = -(1 << (q->bits - 1)), qmax = (1 << (q->bits - 1)) - 1;
+    sb_printf(&b, "    %%d = arith.divf %%v, %%s : f32\n    %%r = math.roundeven %%d : f32\n");
+    sb_printf(&b, "    %%zf = arith.constant %d.0 : f32\n    %%a = arith.addf %%r, %%zf : f32\n", q->zero_point);
+    sb_printf(&b, "    %%lo = arith.constant %d.0 : f32\n    %%hi = arith.constant %d.0 : f32\n", qmin, qmax);
+    /* NaN -> zero_point (the dialect helper's rule): cmpf uno selects z. */
+    sb_printf(&b, "    %%c = arith.maxnumf %%a, %%lo : f32\n    %%c2 = arith.minnumf %%c, %%hi : f32\n");
+    sb_printf(&b, "    %%nan = arith.cmpf uno, %%v, %%v : f32\n    %%c3 = arith.select %%nan, %%zf, %%c2 : f32\n");
+    sb_printf(&b, "    %%o = arith.fptosi %%c3 : f32 to i8\n");
+  } else {
+    sb_printf(&b, "    %%w = arith.extsi %%v : i8 to i32\n    %%z = arith.constant %d : i32\n", q->zero_point);
+    sb_printf(&b, "    %%dd = arith.subi %%w, %%z : i32\n    %%f = arith.sitofp %%dd : i32 to f32\n");
+    sb_printf(&b, "    %%o = arith.mulf %%s, %%f : f32\n");
+  }
+  sb_printf(&b, "    memref.store %%o, %%y1[%%i] : memref<%lldx%s>\n    }\n    return\n}\n", (long long)n, ye);
+  int ok = !b.oom && splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
+static int emit_channel_map(lower_t *L, MlirOperation op, const char *name, MlirType xt, MlirType yt,
+                            int scatter, const ajpq_channel_map_t *m) {
+  char xs[256], ys[256], el[8], gname[128];
+  shape_text(xt, xs, sizeof xs);
+  shape_text(yt, ys, sizeof ys);
+  elt_text(xt, el, sizeof el);
+  intptr_t r = mlirShapedTypeGetRank(xt);
+  int64_t outer = 1, inner = 1;
+  for (intptr_t i = 0; i < m->axis; ++i)
+    outer *= mlirShapedTypeGetDimSize(xt, i);
+  for (intptr_t i = (intptr_t)m->axis + 1; i < r; ++i)
+    inner *= mlirShapedTypeGetDimSize(xt, i);
+  int64_t cx = mlirShapedTypeGetDimSize(xt, (intptr_t)m->axis), cy = mlirShapedTypeGetDimSize(yt, (intptr_t)m->axis);
+  sb_t b = {0};
+  snprintf(gname, sizeof gname, "%s_idx", name);
+  add_global(L, &b, gname, "i32", m->n_indices, m->indices);
+  int has_fill = scatter && m->n_fill > 0;
+  if (has_fill) {
+    snprintf(gname, sizeof gname, "%s_fill", name);
+    add_global(L, &b, gname, "f32", m->n_fill, m->fill);
+  }
+  sb_printf(&b, "func.func private @%s(%%x: memref<%s%s>, %%y: memref<%s%s>) attributes {%s} {\n", name, xs, el,
+            ys, el, k_internal);
+  emit_flat_view(&b, "%x", "%x1", xt, el);
+  emit_flat_view(&b, "%y", "%y1", yt, el);
+  int64_t nx = num_elements(xt), ny = num_elements(yt);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n");
+  sb_printf(&b, "    %%idx = memref.get_global @%s_idx : memref<%lldxi32>\n", name, (long long)m->n_indices);
+  CIDX(cO, outer);
+  CIDX(cI, inner);
+  CIDX(cJ, m->n_indices);
+  CIDX(cX, cx);
+  CIDX(cY, cy);
+  if (scatter) { /* fill every channel first */
+    if (has_fill)
+      sb_printf(&b, "    %%fill = memref.get_global @%s_fill : memref<%lldxf32>\n", name, (long long)m->n_fill);
+    sb_printf(&b, "    scf.for %%o = %%c0 to %s step %%c1 {\n    scf.for %%c = %%c0 to %s step %%c1 {\n", cO, cY);
+    if (has_fill)
+      sb_printf(&b, "    %%fv = memref.load %%fill[%%c] : memref<%lldxf32>\n", (long long)m->n_fill);
+    else
+      sb_printf(&b, "    %%fv = arith.constant 0%s : %s\n", strcmp(el, "f32") ? "" : ".0", el);
+    sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n", cI);
+    sb_printf(&b, "    %%t0 = arith.muli %%o, %s : index\n    %%t1 = arith.addi %%t0, %%c : index\n", cY);
+    sb_printf(&b, "    %%t2 = arith.muli %%t1, %s : index\n    %%t3 = arith.addi %%t2, %%i : index\n", cI);
+    sb_printf(&b, "    memref.store %%fv, %%y1[%%t3] : memref<%lldx%s>\n    }\n    }\n    }\n", (long long)ny, el);
+  }
+  sb_printf(&b, "    scf.for %%o = %%c0 to %s step %%c1 {\n    scf.for %%j = %%c0 to %s step %%c1 {\n", cO, cJ);
+  sb_printf(&b, "    %%iw = memref.load %%idx[%%j] : memref<%lldxi32>\n    %%ic = arith.index_cast %%iw : i32 to index\n",
+            (long long)m->n_indices);
+  /* gather: y[o,j,i] = x[o,idx[j],i]; scatter: y[o,idx[j],i] = x[o,j,i] */
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n", cI);
+  sb_printf(&b, "    %%s0 = arith.muli %%o, %s : index\n    %%s1 = arith.addi %%s0, %s : index\n", cX,
+            scatter ? "%j" : "%ic");
+  sb_printf(&b, "    %%s2 = arith.muli %%s1, %s : index\n    %%s3 = arith.addi %%s2, %%i : index\n", cI);
+  sb_printf(&b, "    %%d0 = arith.muli %%o, %s : index\n    %%d1 = arith.addi %%d0, %s : index\n", cY,
+            scatter ? "%ic" : "%j");
+  sb_printf(&b, "    %%d2 = arith.muli %%d1, %s : index\n    %%d3 = arith.addi %%d2, %%i : index\n", cI);
+  sb_printf(&b, "    %%v = memref.load %%x1[%%s3] : memref<%lldx%s>\n", (long long)nx, el);
+  sb_printf(&b, "    memref.store %%v, %%y1[%%d3] : memref<%lldx%s>\n    }\n    }\n    }\n    return\n}\n", (long long)ny, el);
+  int ok = !b.oom && splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ glue */
+
+static MlirType memref_of(MlirType tensor) {
+  intptr_t r = mlirShapedTypeGetRank(tensor);
+  int64_t shape[16];
+  for (intptr_t i = 0; i < r && i < 16; ++i)
+    shape[i] = mlirShapedTypeGetDimSize(tensor, i);
+  return mlirMemRefTypeContiguousGet(mlirShapedTypeGetElementType(tensor), r, shape, mlirAttributeGetNull());
+}
+
+/* Replaces `op` (one operand, one result) by a call of kernel `name`. */
+static void replace_with_call(lower_t *L, MlirOperation op, const char *name) {
+  MlirContext ctx = L->ctx;
+  MlirLocation loc = mlirOperationGetLocation(op);
+  MlirValue x = mlirOperationGetOperand(op, 0), y = mlirOperationGetResult(op, 0);
+  MlirType xm = memref_of(mlirValueGetType(x)), ym = memref_of(mlirValueGetType(y));
+  MlirBlock blk = mlirOperationGetBlock(op);
+
+  MlirOperationState s1 = mlirOperationStateGet(mlirStringRefCreateFromCString("bufferization.to_buffer"), loc);
+  mlirOperationStateAddOperands(&s1, 1, &x);
+  mlirOperationStateAddResults(&s1, 1, &xm);
+  MlirNamedAttribute ro = named(ctx, "read_only", mlirUnitAttrGet(ctx));
+  mlirOperationStateAddAttributes(&s1, 1, &ro);
+  MlirOperation o1 = mlirOperationCreate(&s1);
+  mlirBlockInsertOwnedOperationBefore(blk, op, o1);
+
+  MlirOperationState s2 = mlirOperationStateGet(mlirStringRefCreateFromCString("memref.alloc"), loc);
+  mlirOperationStateAddResults(&s2, 1, &ym);
+  MlirNamedAttribute seg = named(ctx, "operandSegmentSizes",
+                                 mlirDenseI32ArrayGet(ctx, 2, (const int32_t[]){0, 0}));
+  MlirNamedAttribute al = named(ctx, "alignment", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 64));
+  MlirNamedAttribute a2[] = {seg, al};
+  mlirOperationStateAddAttributes(&s2, 2, a2);
+  MlirOperation o2 = mlirOperationCreate(&s2);
+  mlirBlockInsertOwnedOperationBefore(blk, op, o2);
+
+  MlirOperationState s3 = mlirOperationStateGet(mlirStringRefCreateFromCString("func.call"), loc);
+  MlirValue args[2] = {mlirOperationGetResult(o1, 0), mlirOperationGetResult(o2, 0)};
+  mlirOperationStateAddOperands(&s3, 2, args);
+  MlirNamedAttribute callee = named(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, mlirStringRefCreateFromCString(name)));
+  mlirOperationStateAddAttributes(&s3, 1, &callee);
+  mlirBlockInsertOwnedOperationBefore(blk, op, mlirOperationCreate(&s3));
+
+  MlirOperationState s4 = mlirOperationStateGet(mlirStringRefCreateFromCString("bufferization.to_tensor"), loc);
+  mlirOperationStateAddOperands(&s4, 1, &args[1]);
+  MlirType yt = mlirValueGetType(y);
+  mlirOperationStateAddResults(&s4, 1, &yt);
+  MlirNamedAttribute a4[] = {named(ctx, "restrict", mlirUnitAttrGet(ctx)), named(ctx, "writable", mlirUnitAttrGet(ctx))};
+  mlirOperationStateAddAttributes(&s4, 2, a4);
+  MlirOperation o4 = mlirOperationCreate(&s4);
+  mlirBlockInsertOwnedOperationBefore(blk, op, o4);
+  mlirValueReplaceAllUsesOfWith(y, mlirOperationGetResult(o4, 0));
+  mlirOperationDestroy(op);
+}
+
+/* ------------------------------------------------------------------ ops */
+
+static int static_ranked(MlirOperation op, MlirValue v, const char *what) {
+  MlirType t = mlirValueGetType(v);
+  if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t) || mlirShapedTypeGetRank(t) > 16) {
+    char buf[160];
+    snprintf(buf, sizeof buf,
+             "ajpq-lower-to-kernels: needs a statically shaped ranked tensor (rank <= 16) as the op's %s",
+             what);
+    mlirEmitError(mlirOperationGetLocation(op), buf);
+    return 0;
+  }
+  return 1;
+}
+
+static void emit_errorf(MlirOperation op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit_errorf(MlirOperation op, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  mlirEmitError(mlirOperationGetLocation(op), buf);
+}
+
+static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
+  ajpq_compute_attrs_t a;
+  if (!ajpq_compute_read(op, &a))
+    return 0;
+  MlirValue x = mlirOperationGetOperand(op, 0), y = mlirOperationGetResult(op, 0);
+  int ok = 0;
+  ajpq_kernels_packed_t *p = NULL;
+  if (!static_ranked(op, x, "input") || !static_ranked(op, y, "result"))
+    goto done;
+  geom_t G = {0};
+  G.xt = mlirValueGetType(x);
+  G.yt = mlirValueGetType(y);
+  int is_i8 = !mlirTypeIsAF32(mlirShapedTypeGetElementType(G.xt));
+  intptr_t xr = mlirShapedTypeGetRank(G.xt);
+  if (a.kind == AJPQ_OP_CONV2D) {
+    if (xr != 4) {
+      emit_errorf(op, "ajpq-lower-to-kernels: conv2d input must be NHWC (rank 4)");
+      goto done;
+    }
+    G.g = (ajpq_kernels_conv_t){mlirShapedTypeGetDimSize(G.xt, 0), mlirShapedTypeGetDimSize(G.xt, 1),
+                                mlirShapedTypeGetDimSize(G.xt, 2), mlirShapedTypeGetDimSize(G.xt, 3),
+                                a.kernel[0], a.kernel[1], a.kernel[2], a.groups, a.stride[0], a.stride[1],
+                                a.pad[0], a.pad[1], a.pad[2], a.pad[3], a.dilation[0], a.dilation[1],
+                                a.n_kept, 0, 0};
+  } else {
+    int64_t M = 1;
+    for (intptr_t i = 0; i + 1 < xr; ++i)
+      M *= mlirShapedTypeGetDimSize(G.xt, i);
+    int64_t K = mlirShapedTypeGetDimSize(G.xt, xr - 1);
+    G.is_matmul = 1;
+    G.g = (ajpq_kernels_conv_t){M, 1, 1, K, 1, 1, K, 1, 1, 1, 0, 0, 0, 0, 1, 1, a.n_kept, 0, 0};
+  }
+  ajpq_status_t st = ajpq_kernels_conv_check(&G.g);
+  ajpq_kernels_weights_t w = {a.n_kept, ajpq_compute_k(&a), a.bits, a.weights, (size_t)a.weights_size,
+                              a.scale, a.zero_point, a.bias};
+  if (!st && w.k != G.g.kh * G.g.kw * G.g.cin_per_group)
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "kernel K=%lld does not match the input's K=%lld",
+                          (long long)w.k, (long long)(G.g.kh * G.g.kw * G.g.cin_per_group));
+  if (!st && num_elements(G.yt) != G.g.batch * G.g.oh * G.g.ow * G.g.n)
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "result shape does not match the conv arithmetic");
+  if (!st)
+    st = ajpq_kernels_pack(&w, G.g.groups, &p);
+  if (st) {
+    emit_errorf(op, "ajpq-lower-to-kernels: %s", ajpq_status_message(st));
+    ajpq_status_free(st);
+    goto done;
+  }
+  int64_t pixels = G.g.batch * G.g.oh * G.g.ow;
+  if (is_i8 && G.g.cin_per_group > 1 && L->vnni && G.g.groups == 1 && pixels >= 8 && !getenv("AJPQ_NO_GEMM"))
+    ok = emit_i8_gemm(L, op, name, &G, p, a.input_zero_point, a.input_scale);
+  else if (is_i8 && G.g.cin_per_group > 1)
+    ok = emit_i8_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
+  else
+    ok = emit_direct(L, op, name, &G, p, is_i8, a.input_zero_point, a.input_scale);
+done:
+  ajpq_kernels_packed_destroy(p);
+  ajpq_compute_attrs_release(&a);
+  return ok;
+}
+
+static int lower_one(lower_t *L, MlirOperation op) {
+  ajpq_op_kind_t kind = ajpq_op_kind(op);
+  char name[64];
+  do {
+    snprintf(name, sizeof name, "__ajpq_k%d", L->counter++);
+  } while (!mlirOperationIsNull(mlirSymbolTableLookup(L->symbols, mlirStringRefCreateFromCString(name))));
+  int ok = 0;
+  if (mlirOperationGetNumOperands(op) != 1 || mlirOperationGetNumResults(op) != 1) {
+    emit_errorf(op, "ajpq-lower-to-kernels: expected one operand and one result");
+    return 0;
+  }
+  switch (kind) {
+  case AJPQ_OP_CONV2D:
+  case AJPQ_OP_MATMUL:
+    ok = lower_compute(L, op, name);
+    break;
+  case AJPQ_OP_QUANTIZE:
+  case AJPQ_OP_DEQUANTIZE: {
+    ajpq_act_qparams_t q;
+    if (!ajpq_act_read(op, &q) || !static_ranked(op, mlirOperationGetOperand(op, 0), "input"))
+      return 0;
+    ok = emit_quant(L, op, name, mlirValueGetType(mlirOperationGetOperand(op, 0)),
+                    mlirValueGetType(mlirOperationGetResult(op, 0)), kind == AJPQ_OP_QUANTIZE, &q);
+    break;
+  }
+  case AJPQ_OP_GATHER:
+  case AJPQ_OP_SCATTER: {
+    ajpq_channel_map_t m;
+    if (!ajpq_channel_map_read(op, &m))
+      return 0;
+    if (static_ranked(op, mlirOperationGetOperand(op, 0), "input"))
+      ok = emit_channel_map(L, op, name, mlirValueGetType(mlirOperationGetOperand(op, 0)),
+                            mlirValueGetType(mlirOperationGetResult(op, 0)), kind == AJPQ_OP_SCATTER, &m);
+    ajpq_channel_map_release(&m);
+    break;
+  }
+  default:
+    return 1;
+  }
+  if (!ok)
+    return 0;
+  replace_with_call(L, op, name);
+  return 1;
+}
+
+typedef struct {
+  MlirOperation *ops;
+  size_t n, cap;
+  int oom;
+} op_list_t;
+
+static MlirWalkResult collect(MlirOperation op, void *ud) {
+  op_list_t *l = ud;
+  if (ajpq_op_kind(op) == AJPQ_OP_NONE)
+    return MlirWalkResultAdvance;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    MlirOperation *o = realloc(l->ops, cap * sizeof *o);
+    if (!o) {
+      l->oom = 1;
+      return MlirWalkResultInterrupt;
+    }
+    l->ops = o;
+    l->cap = cap;
+  }
+  l->ops[l->n++] = op;
+  return MlirWalkResultAdvance;
+}
+
+/* True iff `features` (LLVM "+a,-b" form) enables `name`. Later entries win. */
+static int has_feature(const char *features, const char *name) {
+  int on = 0;
+  size_t n = strlen(name);
+  for (const char *p = features; p && *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n + 1 && strncmp(p + 1, name, n) == 0)
+      on = p[0] == '+';
+    p = e ? e + 1 : p + len;
+  }
+  return on;
+}
+
+static bool lower_run(MlirOperation module, const ajpq_pass_options_t *opts, void *ctx) {
+  (void)ctx;
+  const char *features = ajpq_opt_string(opts, "target-features");
+  char *host = NULL;
+  if (!features || !*features)
+    features = host = LLVMGetHostCPUFeatures();
+  lower_t L = {0};
+  L.module = module;
+  L.ctx = mlirOperationGetContext(module);
+  L.body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  L.vnni = has_feature(features, "avx512f") && has_feature(features, "avx512bw") &&
+           has_feature(features, "avx512vnni");
+  if (host)
+    LLVMDisposeMessage(host);
+  /* The glue ops are built with OperationState: their dialects must be loaded. */
+  static const char *const dialects[] = {"arith", "bufferization", "func", "llvm", "math", "memref", "scf", "vector"};
+  for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; ++i)
+    if (mlirDialectIsNull(mlirContextGetOrLoadDialect(L.ctx, mlirStringRefCreateFromCString(dialects[i])))) {
+      emit_errorf(module, "ajpq-lower-to-kernels: dialect '%s' is not registered in the context", dialects[i]);
+      return false;
+    }
+  L.symbols = mlirSymbolTableCreate(module);
+  op_list_t list = {0};
+  mlirOperationWalk(module, collect, &list, MlirWalkPreOrder);
+  bool ok = !list.oom;
+  for (size_t i = 0; ok && i < list.n; ++i)
+    ok = lower_one(&L, list.ops[i]);
+  free(list.ops);
+  free(L.pending);
+  mlirSymbolTableDestroy(L.symbols);
+  return ok;
+}
+
+static const ajpq_pass_option_t lower_options[] = {
+    {.name = "target-features",
+     .kind = AJPQ_OPT_STRING,
+     .default_value = NULL,
+     .help = "LLVM target features (\"+avx512f,+avx512bw,+avx512vnni\"); default: the host's. "
+             "VNNI kernels iff avx512f+avx512bw+avx512vnni, else portable vector kernels"},
+};
+
+const ajpq_pass_info_t ajpq_pass_lower_to_kernels = {
+    .name = "ajpq-lower-to-kernels",
+    .summary = "Lower ajpq ops to bit-packed vector kernels (AVX-512 VNNI or portable) in standard MLIR",
+    .anchor = "builtin.module",
+    .options = lower_options,
+    .num_options = 1,
+    .run = lower_run,
+    .create = NULL,
+    .destroy = NULL,
+};

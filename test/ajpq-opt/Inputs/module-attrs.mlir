@@ -1,0 +1,5 @@
+module attributes {ajpq.test = 7 : i64} {
+  func.func @inner() {
+    return
+  }
+}

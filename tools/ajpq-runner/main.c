@@ -1,0 +1,786 @@
+/* ajpq-runner — runs a model (MLIR, or ONNX imported in-process) on labelled data and reports
+ * top-1/top-5, binary accuracy, AUC, agreement/KL against a reference model, and latency.
+ * Usage: see usage() below and issue 4. Exit 0 on success, 1 on any error (message on stderr
+ * naming the file / op). */
+#define _GNU_SOURCE
+#include "ajpq_dialect.h"
+#include "ajpq_executor.h"
+#include "ajpq_io.h"
+#ifdef AJPQ_HAVE_ONNX
+#include "ajpq_onnx.h"
+#endif
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+typedef struct {
+  const char *model, *data, *labels, *metric, *reference, *save_dir, *manifest, *split;
+  const char *engine, *func, *post;
+  double threshold;
+  bool has_threshold, json;
+  int64_t batch, limit;
+  int threads;
+  int weight_bits; /* 0: off; else per-channel symmetric fake quantization of every layer */
+} args_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: ajpq-runner [model.mlir|model.onnx] --data inputs.npy [--labels labels.npy]\n"
+          "         --metric top1|top5|accuracy|auc|agreement|kl|none [--threshold T]\n"
+          "         [--reference fp32.mlir] [--batch N] [--threads N] [--limit N]\n"
+          "         [--save-outputs DIR] [--json] [--manifest zoo/X.json]\n"
+          "         [--split calibration|evaluation|all] [--postprocess logits|probabilities|"
+          "max_sigmoid[:i,j,...]]\n"
+          "         [--engine reference|jit] [--func NAME] [--weight-bits B]\n"
+          "With --manifest, the model (ONNX, imported in-process), data, labels, metric,\n"
+          "threshold and post-processing default to the manifest's; the split defaults to\n"
+          "'evaluation'. --weight-bits B fake-quantizes every conv/matmul layer's weights per\n"
+          "output channel to B bits (symmetric, s = max|w| / (2^(B-1) - 1), round half to even)\n"
+          "before running (the weight-swap path of the search).\n");
+}
+
+static int fail(ajpq_status_t st) {
+  ajpq_status_fprint(stderr, "ajpq-runner", st);
+  ajpq_status_free(st);
+  return 1;
+}
+
+static bool parse_int(const char *s, int64_t lo, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end || end == s || v < lo || v > (1LL << 40))
+    return false;
+  *out = v;
+  return true;
+}
+
+/* Accepts "--opt value" and "--opt=value". */
+static const char *optval(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n))
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] == 0 && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static int parse_args(int argc, char **argv, args_t *a) {
+  memset(a, 0, sizeof *a);
+  a->batch = 1;
+  a->threads = 1;
+  a->engine = "reference";
+  for (int i = 1; i < argc; ++i) {
+    const char *v;
+    int64_t x;
+    if (!strcmp(argv[i], "--json")) {
+      a->json = true;
+    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      exit(0);
+    } else if ((v = optval(argc, argv, &i, "--data"))) {
+      a->data = v;
+    } else if ((v = optval(argc, argv, &i, "--labels"))) {
+      a->labels = v;
+    } else if ((v = optval(argc, argv, &i, "--metric"))) {
+      a->metric = v;
+    } else if ((v = optval(argc, argv, &i, "--threshold"))) {
+      char *end;
+      a->threshold = strtod(v, &end);
+      if (*end || end == v || !isfinite(a->threshold)) {
+        fprintf(stderr, "ajpq-runner: error: --threshold '%s' is not a number\n", v);
+        return 1;
+      }
+      a->has_threshold = true;
+    } else if ((v = optval(argc, argv, &i, "--reference"))) {
+      a->reference = v;
+    } else if ((v = optval(argc, argv, &i, "--batch"))) {
+      if (!parse_int(v, 1, &a->batch) || a->batch > 65536) {
+        fprintf(stderr, "ajpq-runner: error: --batch '%s' must be an integer in 1..65536\n", v);
+        return 1;
+      }
+    } else if ((v = optval(argc, argv, &i, "--threads"))) {
+      if (!parse_int(v, 0, &x) || x > 1024) {
+        fprintf(stderr, "ajpq-runner: error: --threads '%s' must be an integer in 0..1024\n", v);
+        return 1;
+      }
+      a->threads = (int)x;
+    } else if ((v = optval(argc, argv, &i, "--limit"))) {
+      if (!parse_int(v, 1, &a->limit)) {
+        fprintf(stderr, "ajpq-runner: error: --limit '%s' must be a positive integer\n", v);
+        return 1;
+      }
+    } else if ((v = optval(argc, argv, &i, "--save-outputs"))) {
+      a->save_dir = v;
+    } else if ((v = optval(argc, argv, &i, "--manifest"))) {
+      a->manifest = v;
+    } else if ((v = optval(argc, argv, &i, "--split"))) {
+      a->split = v;
+    } else if ((v = optval(argc, argv, &i, "--engine"))) {
+      a->engine = v;
+    } else if ((v = optval(argc, argv, &i, "--func"))) {
+      a->func = v;
+    } else if ((v = optval(argc, argv, &i, "--weight-bits"))) {
+      if (!parse_int(v, 2, &x) || x > 8) {
+        fprintf(stderr, "ajpq-runner: error: --weight-bits '%s' must be an integer in 2..8\n", v);
+        return 1;
+      }
+      a->weight_bits = (int)x;
+    } else if ((v = optval(argc, argv, &i, "--postprocess"))) {
+      a->post = v;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "ajpq-runner: error: unknown or incomplete option '%s'\n", argv[i]);
+      usage(stderr);
+      return 1;
+    } else if (!a->model) {
+      a->model = argv[i];
+    } else {
+      fprintf(stderr, "ajpq-runner: error: more than one model given ('%s', '%s')\n", a->model,
+              argv[i]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* Loads a model file (.onnx: imported in-process; anything else: MLIR text). */
+static ajpq_status_t load_model(MlirContext ctx, const char *path, char **shapes, int nshapes,
+                                MlirModule *out) {
+  if (ends_with(path, ".onnx")) {
+#ifdef AJPQ_HAVE_ONNX
+    ajpq_onnx_load_dialects(ctx);
+    ajpq_onnx_options_t o;
+    ajpq_onnx_options_init(&o);
+    ajpq_onnx_input_shape_t is[8];
+    char names[8][256];
+    int n = 0;
+    for (int i = 0; i < nshapes && n < 8; ++i) {
+      /* "NAME:1x128x128x3" where NAME may itself contain ':' (tf2onnx "input:0"). */
+      const char *colon = strrchr(shapes[i], ':');
+      if (!colon)
+        continue;
+      char buf[300];
+      snprintf(buf, sizeof buf, "x:%s", colon + 1);
+      AJPQ_RETURN_IF_ERROR(ajpq_onnx_parse_input_shape(buf, names[n], sizeof names[n], &is[n]));
+      size_t l = (size_t)(colon - shapes[i]);
+      if (l > 255)
+        l = 255;
+      memcpy(names[n], shapes[i], l);
+      names[n][l] = 0;
+      is[n].name = names[n];
+      ++n;
+    }
+    o.input_shapes = is;
+    o.n_input_shapes = n;
+    return ajpq_onnx_import_file(ctx, path, &o, out);
+#else
+    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "%s: built without the ONNX importer", path);
+#endif
+  }
+  return ajpq_executor_parse_file(ctx, path, out);
+}
+
+/* Per-channel symmetric fake quantization of every compressible layer (ajpq_quant_channel of the
+ * dialect library, docs/dialect.md "Weight quantization"), installed with the weight swap. */
+static ajpq_status_t fake_quantize_all(ajpq_executor_t *ex, int bits) {
+  for (int l = 0; l < ajpq_executor_num_layers(ex); ++l) {
+    const ajpq_executor_layer_t *L = ajpq_executor_layer(ex, l);
+    int64_t O = L->out_channels, K = L->k;
+    float *w = malloc(O * K * sizeof(float));
+    uint8_t *q = malloc(K);
+    if (!w || !q) {
+      free(w);
+      free(q);
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    ajpq_status_t st = ajpq_executor_get_weights(ex, l, w);
+    for (int64_t o = 0; !st && o < O; ++o) {
+      float s, z;
+      st = ajpq_quant_channel(w + o * K, K, bits, AJPQ_QSCHEME_SYMMETRIC, q, &s, &z);
+      if (!st)
+        ajpq_dequant_channel(q, K, s, z, w + o * K);
+    }
+    if (!st)
+      st = ajpq_executor_set_weights(ex, l, w);
+    free(w);
+    free(q);
+    if (st)
+      return ajpq_status_annotate(st, "layer %d", l);
+  }
+  return NULL;
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Runs `ex` over the selected samples; outs[i] receives n samples of output i. */
+static ajpq_status_t run_all(ajpq_executor_t *ex, const float *data, int64_t per_sample,
+                             const int64_t *sel, int64_t n, float **outs, double *ms) {
+  int64_t B = ajpq_executor_batch(ex);
+  int nout = ajpq_executor_num_outputs(ex);
+  float *in = malloc(B * per_sample * sizeof(float));
+  float **o = calloc(nout, sizeof(float *));
+  if (!in || !o) {
+    free(in);
+    free(o);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory for a batch");
+  }
+  double t = 0;
+  ajpq_status_t st = NULL;
+  for (int64_t s = 0; s < n && !st; s += B) {
+    int64_t m = n - s < B ? n - s : B;
+    for (int64_t j = 0; j < m; ++j)
+      memcpy(in + j * per_sample, data + sel[s + j] * per_sample, per_sample * sizeof(float));
+    for (int i = 0; i < nout; ++i) {
+      const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+      o[i] = outs[i] + s * (oi->numel / B);
+    }
+    const float *ins[1] = {in};
+    double t0 = now_ms();
+    st = ajpq_executor_run(ex, m, ins, o);
+    t += now_ms() - t0;
+  }
+  free(in);
+  free(o);
+  *ms = t;
+  return st;
+}
+
+static int cmp_score(const void *a, const void *b) {
+  const double *x = a, *y = b;
+  return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* AUC = P(score_pos > score_neg) + 0.5 P(tie) (Mann-Whitney U), by sorting with mid-ranks. */
+static double auc_of(const double *score, const int64_t *label, int64_t n, bool *defined) {
+  double *p = malloc(2 * n * sizeof(double));
+  int64_t npos = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    p[2 * i] = score[i];
+    p[2 * i + 1] = label[i] != 0;
+    npos += label[i] != 0;
+  }
+  int64_t nneg = n - npos;
+  *defined = npos > 0 && nneg > 0;
+  if (!*defined) {
+    free(p);
+    return NAN;
+  }
+  qsort(p, n, 2 * sizeof(double), cmp_score);
+  double ranksum = 0;
+  for (int64_t i = 0; i < n;) {
+    int64_t j = i;
+    while (j < n && p[2 * j] == p[2 * i])
+      ++j;
+    double mid = (i + 1 + j) / 2.0; /* average 1-based rank of the tie group */
+    for (int64_t k = i; k < j; ++k)
+      if (p[2 * k + 1] != 0)
+        ranksum += mid;
+    i = j;
+  }
+  free(p);
+  return (ranksum - npos * (npos + 1) / 2.0) / ((double)npos * nneg);
+}
+
+typedef struct {
+  ajpq_postprocess_t kind;
+  int outs[16];
+  int nouts;
+} post_t;
+
+static int parse_post(const char *s, post_t *p) {
+  memset(p, 0, sizeof *p);
+  if (!strncmp(s, "max_sigmoid", 11)) {
+    p->kind = AJPQ_POSTPROCESS_MAX_SIGMOID;
+    s += 11;
+    if (*s == ':') {
+      ++s;
+      while (*s && p->nouts < 16) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 0)
+          return 1;
+        p->outs[p->nouts++] = (int)v;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+          return 1;
+      }
+    }
+    return 0;
+  }
+  if (!strcmp(s, "logits"))
+    p->kind = AJPQ_POSTPROCESS_LOGITS;
+  else if (!strcmp(s, "probabilities"))
+    p->kind = AJPQ_POSTPROCESS_PROBABILITIES;
+  else
+    return 1;
+  return 0;
+}
+
+/* Per-sample score (max sigmoid) or class row (logits/probabilities of output outs[0]). */
+static void max_sigmoid(const post_t *p, float **outs, const int64_t *per, int nout, int64_t n,
+                        double *score) {
+  for (int64_t s = 0; s < n; ++s) {
+    double best = -INFINITY;
+    for (int j = 0; j < (p->nouts ? p->nouts : nout); ++j) {
+      int o = p->nouts ? p->outs[j] : j;
+      const float *v = outs[o] + s * per[o];
+      for (int64_t k = 0; k < per[o]; ++k) {
+        double sg = 1.0 / (1.0 + exp(-(double)v[k]));
+        best = sg > best ? sg : best;
+      }
+    }
+    score[s] = best;
+  }
+}
+
+static void softmax_row(const float *v, int64_t c, bool is_prob, double *out) {
+  if (is_prob) {
+    double sum = 0;
+    for (int64_t k = 0; k < c; ++k)
+      sum += out[k] = v[k] > 1e-12f ? v[k] : 1e-12;
+    for (int64_t k = 0; k < c; ++k)
+      out[k] /= sum;
+    return;
+  }
+  double mx = -INFINITY, sum = 0;
+  for (int64_t k = 0; k < c; ++k)
+    mx = v[k] > mx ? v[k] : mx;
+  for (int64_t k = 0; k < c; ++k)
+    sum += out[k] = exp(v[k] - mx);
+  for (int64_t k = 0; k < c; ++k)
+    out[k] /= sum;
+}
+
+static int64_t argmax(const float *v, int64_t c) {
+  int64_t b = 0;
+  for (int64_t k = 1; k < c; ++k)
+    if (v[k] > v[b])
+      b = k;
+  return b;
+}
+
+static bool in_topk(const float *v, int64_t c, int64_t label, int k) {
+  int64_t higher = 0;
+  for (int64_t j = 0; j < c; ++j)
+    if (v[j] > v[label] || (v[j] == v[label] && j < label))
+      ++higher;
+  return higher < k;
+}
+
+int main(int argc, char **argv) {
+  args_t a;
+  if (parse_args(argc, argv, &a))
+    return 1;
+  if (strcmp(a.engine, "reference")) {
+    /* Hook for the kernels engineer: --engine=jit runs the lowered model. */
+    fprintf(stderr, "ajpq-runner: error: --engine=%s is not available (only 'reference')\n",
+            a.engine);
+    return 1;
+  }
+  ajpq_manifest_t *man = NULL;
+  ajpq_status_t st = NULL;
+  if (a.manifest) {
+    /* "./" paths are relative to the repository root: $AJPQ_SRC, else the parent of the
+     * manifest's folder (zoo/X.json lives in <root>/zoo/). */
+    const char *root = getenv("AJPQ_SRC");
+    char rootbuf[4096];
+    if (!root) {
+      char *rp = realpath(a.manifest, NULL);
+      snprintf(rootbuf, sizeof rootbuf, "%s", rp ? rp : a.manifest);
+      free(rp);
+      for (int k = 0; k < 2; ++k) {
+        char *sl = strrchr(rootbuf, '/');
+        if (sl)
+          *sl = 0;
+        else
+          snprintf(rootbuf, sizeof rootbuf, "..");
+      }
+      root = rootbuf[0] ? rootbuf : "/";
+    }
+    if ((st = ajpq_manifest_read(a.manifest, root, &man)))
+      return fail(st);
+  }
+  const char *model = a.model ? a.model : man ? (man->model_mlir ? man->model_mlir : man->model_onnx) : NULL;
+  const char *data_path = a.data ? a.data : man ? man->inputs : NULL;
+  const char *labels_path = a.labels ? a.labels : (man && !a.data) ? man->labels : NULL;
+  const char *metric = a.metric ? a.metric : man && man->metric ? man->metric : NULL;
+  double threshold = a.has_threshold ? a.threshold : man ? man->threshold : 0.5;
+  if (!model || !data_path || !metric) {
+    fprintf(stderr, "ajpq-runner: error: need a model, --data and --metric (or --manifest)\n");
+    usage(stderr);
+    ajpq_manifest_free(man);
+    return 1;
+  }
+  static const char *metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", "none"};
+  bool known = false;
+  for (size_t i = 0; i < 7; ++i)
+    known |= !strcmp(metric, metrics[i]);
+  if (!known) {
+    fprintf(stderr, "ajpq-runner: error: unknown --metric '%s'\n", metric);
+    ajpq_manifest_free(man);
+    return 1;
+  }
+  if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference) {
+    fprintf(stderr, "ajpq-runner: error: --metric %s needs --reference\n", metric);
+    ajpq_manifest_free(man);
+    return 1;
+  }
+  post_t post = {.kind = AJPQ_POSTPROCESS_LOGITS};
+  if (a.post) {
+    if (parse_post(a.post, &post)) {
+      fprintf(stderr, "ajpq-runner: error: bad --postprocess '%s'\n", a.post);
+      ajpq_manifest_free(man);
+      return 1;
+    }
+  } else if (man && man->postprocess != AJPQ_POSTPROCESS_NONE) {
+    post.kind = man->postprocess;
+    for (int i = 0; i < man->num_post_outputs && i < 16; ++i)
+      post.outs[post.nouts++] = man->post_outputs[i];
+  } else if (!strcmp(metric, "accuracy") || !strcmp(metric, "auc")) {
+    post.kind = AJPQ_POSTPROCESS_MAX_SIGMOID;
+  }
+
+  /* Data and labels. */
+  ajpq_tensor_t *raw = NULL, *data = NULL, *labels = NULL;
+  if ((st = ends_with(data_path, ".npy") ? ajpq_npy_read(data_path, &raw)
+                                         : ajpq_idx_read(data_path, &raw)))
+    return fail(st);
+  if ((st = ajpq_tensor_to_f32(raw, &data))) {
+    ajpq_tensor_free(raw);
+    return fail(ajpq_status_annotate(st, "%s", data_path));
+  }
+  ajpq_tensor_free(raw);
+  if (data->rank < 1 || data->dims[0] < 1) {
+    fprintf(stderr, "ajpq-runner: error: %s: needs a leading sample axis with >= 1 sample\n",
+            data_path);
+    return 1;
+  }
+  int64_t total = data->dims[0];
+  if (labels_path) {
+    if ((st = ends_with(labels_path, ".npy") ? ajpq_npy_read(labels_path, &labels)
+                                             : ajpq_idx_read(labels_path, &labels)))
+      return fail(st);
+    if ((st = ajpq_labels_check(labels, total, 0, labels_path)))
+      return fail(st);
+  }
+  /* Sample selection: manifest split (default evaluation), then --limit. */
+  int64_t *sel = malloc(total * sizeof(int64_t) + 8);
+  int64_t n = 0;
+  const char *split = a.split ? a.split : (man && !a.data) ? "evaluation" : "all";
+  if (man && !a.data && strcmp(split, "all")) {
+    int nr = !strcmp(split, "calibration") ? man->num_calibration
+             : !strcmp(split, "evaluation") ? man->num_evaluation : -1;
+    const ajpq_range_t *r = !strcmp(split, "calibration") ? man->calibration : man->evaluation;
+    if (nr < 0) {
+      fprintf(stderr, "ajpq-runner: error: unknown --split '%s'\n", split);
+      return 1;
+    }
+    for (int i = 0; i < nr; ++i) {
+      if (r[i].end > total) {
+        fprintf(stderr, "ajpq-runner: error: %s: split '%s' range [%lld, %lld) beyond %lld samples\n",
+                a.manifest, split, (long long)r[i].begin, (long long)r[i].end, (long long)total);
+        return 1;
+      }
+      for (int64_t k = r[i].begin; k < r[i].end; ++k)
+        sel[n++] = k;
+    }
+  } else {
+    if (strcmp(split, "all") && !(man && !a.data)) {
+      if (strcmp(split, "all")) {
+        fprintf(stderr, "ajpq-runner: error: --split needs --manifest (or 'all')\n");
+        return 1;
+      }
+    }
+    for (int64_t k = 0; k < total; ++k)
+      sel[n++] = k;
+  }
+  if (a.limit && a.limit < n)
+    n = a.limit;
+  if (n == 0) {
+    fprintf(stderr, "ajpq-runner: error: no samples selected\n");
+    return 1;
+  }
+
+  /* Model(s). */
+  MlirContext ctx = ajpq_executor_context_create();
+  char **shapes = NULL;
+  int nshapes = 0;
+  char *shape_store[8];
+  (void)shape_store;
+  if (man) {
+    /* The manifest's mlir_input_shapes are read here (not part of ajpq_manifest_t). */
+    FILE *f = fopen(a.manifest, "rb");
+    static char buf[1 << 16];
+    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+      fclose(f);
+    buf[len] = 0;
+    char *p = strstr(buf, "\"mlir_input_shapes\"");
+    static char *sh[8];
+    if (p && (p = strchr(p, '['))) {
+      char *end = strchr(p, ']');
+      while (end && nshapes < 8 && (p = strchr(p, '"')) && p < end) {
+        char *q = strchr(p + 1, '"');
+        if (!q)
+          break;
+        *q = 0;
+        sh[nshapes++] = p + 1;
+        p = q + 1;
+      }
+    }
+    shapes = sh;
+  }
+  MlirModule mod = {NULL}, refmod = {NULL};
+  if ((st = load_model(ctx, model, shapes, nshapes, &mod)))
+    return fail(st);
+  ajpq_executor_options_t eo;
+  ajpq_executor_options_init(&eo);
+  eo.batch = a.batch;
+  eo.threads = a.threads;
+  ajpq_executor_t *ex = NULL, *rex = NULL;
+  if ((st = ajpq_executor_create_from_module(mod, a.func, &eo, &ex)))
+    return fail(ajpq_status_annotate(st, "%s", model));
+  if (ajpq_executor_num_inputs(ex) != 1) {
+    fprintf(stderr, "ajpq-runner: error: %s: the runner feeds exactly one input (model has %d)\n",
+            model, ajpq_executor_num_inputs(ex));
+    return 1;
+  }
+  const ajpq_executor_tensor_info_t *ii = ajpq_executor_input_info(ex, 0);
+  int64_t per_sample = ii->numel / a.batch;
+  if (data->numel / total != per_sample || data->rank != ii->rank) {
+    fprintf(stderr, "ajpq-runner: error: %s: sample shape does not match input '%s' of %s (",
+            data_path, ii->name, model);
+    for (int d = 1; d < ii->rank; ++d)
+      fprintf(stderr, "%s%lld", d > 1 ? "x" : "", (long long)ii->dims[d]);
+    fprintf(stderr, " per sample)\n");
+    return 1;
+  }
+  for (int d = 1; d < ii->rank; ++d)
+    if (data->dims[d] != ii->dims[d]) {
+      fprintf(stderr, "ajpq-runner: error: %s: dim %d is %lld, input '%s' of %s wants %lld\n",
+              data_path, d, (long long)data->dims[d], ii->name, model, (long long)ii->dims[d]);
+      return 1;
+    }
+  if (a.weight_bits && (st = fake_quantize_all(ex, a.weight_bits)))
+    return fail(ajpq_status_annotate(st, "%s", model));
+  int nout = ajpq_executor_num_outputs(ex);
+  int64_t *per = calloc(nout + 1, sizeof(int64_t));
+  float **outs = calloc(nout + 1, sizeof(float *));
+  for (int i = 0; i < nout; ++i) {
+    const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+    per[i] = oi->numel / a.batch;
+    outs[i] = malloc((n + a.batch) * per[i] * sizeof(float) + 4);
+  }
+  for (int j = 0; j < post.nouts; ++j)
+    if (post.outs[j] >= nout) {
+      fprintf(stderr, "ajpq-runner: error: post-processing names output %d, model has %d\n",
+              post.outs[j], nout);
+      return 1;
+    }
+  double ms = 0;
+  if ((st = run_all(ex, data->data, per_sample, sel, n, outs, &ms)))
+    return fail(ajpq_status_annotate(st, "%s", model));
+
+  float **routs = NULL;
+  int64_t *rper = NULL;
+  if (a.reference) {
+    if ((st = load_model(ctx, a.reference, shapes, nshapes, &refmod)))
+      return fail(st);
+    if ((st = ajpq_executor_create_from_module(refmod, a.func, &eo, &rex)))
+      return fail(ajpq_status_annotate(st, "%s", a.reference));
+    int rn = ajpq_executor_num_outputs(rex);
+    if (rn != nout || ajpq_executor_input_info(rex, 0)->numel != ii->numel) {
+      fprintf(stderr, "ajpq-runner: error: %s: inputs/outputs differ from %s\n", a.reference,
+              model);
+      return 1;
+    }
+    rper = calloc(rn + 1, sizeof(int64_t));
+    routs = calloc(rn + 1, sizeof(float *));
+    for (int i = 0; i < rn; ++i) {
+      rper[i] = ajpq_executor_output_info(rex, i)->numel / a.batch;
+      if (rper[i] != per[i]) {
+        fprintf(stderr, "ajpq-runner: error: %s: output %d has %lld values per sample, %s has %lld\n",
+                a.reference, i, (long long)rper[i], model, (long long)per[i]);
+        return 1;
+      }
+      routs[i] = malloc((n + a.batch) * rper[i] * sizeof(float) + 4);
+    }
+    double rms;
+    if ((st = run_all(rex, data->data, per_sample, sel, n, routs, &rms)))
+      return fail(ajpq_status_annotate(st, "%s", a.reference));
+  }
+
+  /* Metrics. */
+  int64_t *lab = calloc(n + 1, sizeof(int64_t));
+  for (int64_t i = 0; labels && i < n; ++i)
+    lab[i] = ajpq_label_at(labels, sel[i]);
+  double value = NAN, accuracy = NAN, auc = NAN, top1 = NAN, top5 = NAN, agreement = NAN,
+         kl = NAN;
+  bool auc_def = false;
+  bool need_labels = !strcmp(metric, "top1") || !strcmp(metric, "top5") ||
+                     !strcmp(metric, "accuracy") || !strcmp(metric, "auc");
+  if (need_labels && !labels) {
+    fprintf(stderr, "ajpq-runner: error: --metric %s needs --labels\n", metric);
+    return 1;
+  }
+  if (post.kind == AJPQ_POSTPROCESS_MAX_SIGMOID) {
+    double *score = malloc(n * sizeof(double));
+    max_sigmoid(&post, outs, per, nout, n, score);
+    if (labels) {
+      int64_t ok = 0;
+      for (int64_t i = 0; i < n; ++i)
+        ok += (score[i] >= threshold) == (lab[i] != 0);
+      accuracy = (double)ok / n;
+      auc = auc_of(score, lab, n, &auc_def);
+    }
+    if (routs) {
+      double *rs = malloc(n * sizeof(double));
+      max_sigmoid(&post, routs, rper, nout, n, rs);
+      int64_t ag = 0;
+      double k = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        ag += (score[i] >= threshold) == (rs[i] >= threshold);
+        double p = fmin(fmax(rs[i], 1e-12), 1 - 1e-12), q = fmin(fmax(score[i], 1e-12), 1 - 1e-12);
+        k += p * log(p / q) + (1 - p) * log((1 - p) / (1 - q));
+      }
+      agreement = (double)ag / n;
+      kl = k / n;
+      free(rs);
+    }
+    free(score);
+  } else {
+    int o = post.nouts ? post.outs[0] : 0;
+    int64_t c = per[o];
+    if (labels) {
+      int64_t ok1 = 0, ok5 = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (lab[i] >= c) {
+          fprintf(stderr, "ajpq-runner: error: %s: label %lld at sample %lld >= %lld classes\n",
+                  labels_path, (long long)lab[i], (long long)sel[i], (long long)c);
+          return 1;
+        }
+        const float *v = outs[o] + i * c;
+        ok1 += argmax(v, c) == lab[i];
+        ok5 += in_topk(v, c, lab[i], 5);
+      }
+      top1 = (double)ok1 / n;
+      top5 = (double)ok5 / n;
+      accuracy = top1;
+    }
+    if (routs) {
+      int64_t ag = 0;
+      double k = 0;
+      double *p = malloc(c * sizeof(double)), *q = malloc(c * sizeof(double));
+      bool isp = post.kind == AJPQ_POSTPROCESS_PROBABILITIES;
+      for (int64_t i = 0; i < n; ++i) {
+        const float *v = outs[o] + i * c, *r = routs[o] + i * c;
+        ag += argmax(v, c) == argmax(r, c);
+        softmax_row(r, c, isp, p);
+        softmax_row(v, c, isp, q);
+        for (int64_t j = 0; j < c; ++j)
+          if (p[j] > 0)
+            k += p[j] * log(p[j] / fmax(q[j], 1e-300));
+      }
+      agreement = (double)ag / n;
+      kl = k / n;
+      free(p);
+      free(q);
+    }
+  }
+  if (!strcmp(metric, "top1")) value = top1;
+  else if (!strcmp(metric, "top5")) value = top5;
+  else if (!strcmp(metric, "accuracy")) value = accuracy;
+  else if (!strcmp(metric, "auc")) value = auc;
+  else if (!strcmp(metric, "agreement")) value = agreement;
+  else if (!strcmp(metric, "kl")) value = kl;
+  if (!strcmp(metric, "auc") && !auc_def) {
+    fprintf(stderr, "ajpq-runner: error: AUC undefined: the selection holds only one class\n");
+    return 1;
+  }
+
+  /* Outputs. */
+  if (a.save_dir) {
+    if (mkdir(a.save_dir, 0777) && errno != EEXIST) {
+      fprintf(stderr, "ajpq-runner: error: %s: cannot create directory: %s\n", a.save_dir,
+              strerror(errno));
+      return 1;
+    }
+    for (int i = 0; i < nout; ++i) {
+      const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+      int64_t dims[AJPQ_EXECUTOR_MAX_RANK + 1];
+      int r = 0;
+      dims[r++] = n;
+      int64_t lead = oi->dims[0] / a.batch; /* per-sample leading dim (1 in imported models) */
+      if (lead != 1)
+        dims[r++] = lead;
+      for (int d = 1; d < oi->rank; ++d)
+        dims[r++] = oi->dims[d];
+      char path[4096];
+      snprintf(path, sizeof path, "%s/output_%d.npy", a.save_dir, i);
+      if ((st = ajpq_npy_write_f32(path, outs[i], r, dims)))
+        return fail(st);
+    }
+  }
+  double lat = ms / n;
+  if (a.json) {
+    printf("{\"model\": \"%s\", \"metric\": \"%s\", \"value\": ", model, metric);
+    if (isnan(value)) printf("null"); else printf("%.6f", value);
+    printf(", \"n\": %lld", (long long)n);
+    if (!isnan(accuracy)) printf(", \"accuracy\": %.6f", accuracy);
+    if (auc_def) printf(", \"auc\": %.6f", auc);
+    if (!isnan(top1)) printf(", \"top1\": %.6f, \"top5\": %.6f", top1, top5);
+    if (!isnan(agreement)) printf(", \"agreement\": %.6f, \"kl\": %.6g", agreement, kl);
+    printf(", \"threshold\": %g, \"latency_ms_per_sample\": %.4f, \"threads\": %d, \"batch\": %lld, "
+           "\"split\": \"%s\", \"engine\": \"%s\"}\n",
+           threshold, lat, a.threads, (long long)a.batch, split, a.engine);
+  } else {
+    printf("%-24s %s\n", "model", model);
+    printf("%-24s %lld (%s)\n", "samples", (long long)n, split);
+    if (!isnan(value)) printf("%-24s %.4f\n", metric, value);
+    if (!isnan(accuracy) && strcmp(metric, "accuracy")) printf("%-24s %.4f\n", "accuracy", accuracy);
+    if (auc_def && strcmp(metric, "auc")) printf("%-24s %.4f\n", "auc", auc);
+    if (!isnan(top5) && strcmp(metric, "top5")) printf("%-24s %.4f\n", "top5", top5);
+    if (!isnan(agreement) && strcmp(metric, "agreement")) printf("%-24s %.4f\n", "agreement", agreement);
+    if (!isnan(kl) && strcmp(metric, "kl")) printf("%-24s %.6g\n", "kl", kl);
+    printf("%-24s %.4f\n", "latency ms/sample", lat);
+    printf("%-24s %d (batch %lld)\n", "threads", a.threads, (long long)a.batch);
+  }
+  for (int i = 0; i < nout; ++i) {
+    free(outs[i]);
+    if (routs)
+      free(routs[i]);
+  }
+  free(outs);
+  free(routs);
+  free(per);
+  free(rper);
+  free(lab);
+  free(sel);
+  ajpq_executor_destroy(ex);
+  ajpq_executor_destroy(rex);
+  if (!mlirModuleIsNull(mod))
+    mlirModuleDestroy(mod);
+  if (!mlirModuleIsNull(refmod))
+    mlirModuleDestroy(refmod);
+  mlirContextDestroy(ctx);
+  ajpq_tensor_free(data);
+  ajpq_tensor_free(labels);
+  ajpq_manifest_free(man);
+  return 0;
+}

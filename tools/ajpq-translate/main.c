@@ -1,0 +1,159 @@
+/* ajpq-translate — translations into and out of MLIR, after mlir-translate:
+ *   ajpq-translate --import-onnx model.onnx -o model.mlir
+ * Common options are parsed here; each translation lives in its own file and
+ * is selected through k_translations (see translate.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "translate.h"
+
+static const ajpq_translation_t k_translations[] = {
+    {"--import-onnx", "ONNX model (.onnx) -> MLIR (func.func in TOSA, NHWC inside)",
+     ajpq_translate_import_onnx},
+#ifdef AJPQ_HAVE_MLIR_TO_OBJ
+    {"--mlir-to-obj", "MLIR (lowered ajpq kernels) -> object file", ajpq_translate_mlir_to_obj},
+#endif
+};
+#define N_TRANSLATIONS (sizeof(k_translations) / sizeof(k_translations[0]))
+
+static void usage(FILE *f) {
+  fprintf(f, "OVERVIEW: ajpq translation driver\n\n"
+             "USAGE: ajpq-translate <translation> [options] [input|-]\n\n"
+             "Translations (exactly one):\n");
+  for (size_t i = 0; i < N_TRANSLATIONS; ++i)
+    fprintf(f, "  %-22s %s\n", k_translations[i].flag, k_translations[i].help);
+  fprintf(f, "\nCommon options:\n"
+             "  -o <file>                              output file (default: stdout); written\n"
+             "                                         to a temporary file, renamed on success\n"
+             "  --mlir-elide-elementsattrs-if-larger=N elide constants with more than N elements\n"
+             "  --mlir-print-debuginfo                 print locations (ONNX node names)\n"
+             "\n--import-onnx options:\n"
+             "  --input-shape=NAME:1x3x224x224         fix an input's shape (repeatable)\n"
+             "  --func-name=NAME                       name of the function (default: main)\n");
+}
+
+FILE *ajpq_translate_open_output(const char *path, char **tmp_path) {
+  *tmp_path = NULL;
+  if (strcmp(path, "-") == 0)
+    return stdout;
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  if (!tmp)
+    return NULL;
+  snprintf(tmp, n, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    fprintf(stderr, "ajpq-translate: error: cannot create '%s': %s\n", tmp, strerror(errno));
+    free(tmp);
+    return NULL;
+  }
+  FILE *f = fdopen(fd, "wb");
+  if (!f) {
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return NULL;
+  }
+  *tmp_path = tmp;
+  return f;
+}
+
+int ajpq_translate_close_output(FILE *f, const char *path, char *tmp_path, int ok) {
+  int bad = ferror(f) != 0;
+  if (f == stdout) {
+    bad |= fflush(f) != 0;
+  } else {
+    bad |= fclose(f) != 0;
+  }
+  if (tmp_path) {
+    if (ok && !bad && rename(tmp_path, path) != 0) {
+      fprintf(stderr, "ajpq-translate: error: cannot rename '%s' to '%s': %s\n", tmp_path, path,
+              strerror(errno));
+      bad = 1;
+    }
+    if (!ok || bad)
+      unlink(tmp_path);
+    free(tmp_path);
+  }
+  if (bad && ok)
+    fprintf(stderr, "ajpq-translate: error: cannot write '%s'\n", path);
+  return (!ok || bad) ? 1 : 0;
+}
+
+int ajpq_translate_unknown_option(const char *opt, const char *flag) {
+  fprintf(stderr, "ajpq-translate: error: unknown option '%s' for %s (see --help)\n", opt, flag);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  ajpq_translate_args_t a = {"-", "-", -1, 0, 0, NULL};
+  const ajpq_translation_t *tr = NULL;
+  char **rest = calloc((size_t)argc + 1, sizeof(char *));
+  int have_input = 0;
+  if (!rest)
+    return 1;
+  for (int i = 1; i < argc; ++i) {
+    const char *s = argv[i];
+    const ajpq_translation_t *hit = NULL;
+    for (size_t k = 0; k < N_TRANSLATIONS; ++k)
+      if (strcmp(s, k_translations[k].flag) == 0)
+        hit = &k_translations[k];
+    if (hit) {
+      if (tr && tr != hit) {
+        fprintf(stderr, "ajpq-translate: error: more than one translation (%s, %s)\n", tr->flag,
+                hit->flag);
+        free(rest);
+        return 1;
+      }
+      tr = hit;
+    } else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+      usage(stdout);
+      free(rest);
+      return 0;
+    } else if (strcmp(s, "-o") == 0) {
+      if (++i >= argc) {
+        fprintf(stderr, "ajpq-translate: error: -o needs a file name\n");
+        free(rest);
+        return 1;
+      }
+      a.output = argv[i];
+    } else if (strncmp(s, "-o", 2) == 0 && s[2] && s[1] != '-') {
+      a.output = s + 2;
+    } else if (strncmp(s, "--mlir-elide-elementsattrs-if-larger=", 37) == 0) {
+      char *end;
+      a.elide_limit = strtol(s + 37, &end, 10);
+      if (end == s + 37 || *end || a.elide_limit < 0) {
+        fprintf(stderr, "ajpq-translate: error: bad value in '%s'\n", s);
+        free(rest);
+        return 1;
+      }
+    } else if (strcmp(s, "--mlir-print-debuginfo") == 0) {
+      a.debug_info = 1;
+    } else if (s[0] == '-' && s[1]) {
+      rest[a.argc++] = argv[i];
+    } else {
+      if (have_input) {
+        fprintf(stderr, "ajpq-translate: error: more than one input file ('%s', '%s')\n", a.input,
+                s);
+        free(rest);
+        return 1;
+      }
+      a.input = s;
+      have_input = 1;
+    }
+  }
+  if (!tr) {
+    fprintf(stderr, "ajpq-translate: error: no translation given (e.g. --import-onnx)\n");
+    usage(stderr);
+    free(rest);
+    return 1;
+  }
+  a.argv = rest;
+  int rc = tr->run(&a);
+  free(rest);
+  return rc;
+}

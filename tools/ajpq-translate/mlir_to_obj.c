@@ -1,0 +1,124 @@
+/* mlir_to_obj.c — the --mlir-to-obj translation of ajpq-translate:
+ *
+ *   ajpq-translate --mlir-to-obj model.mlir -o model.o --header=model.h
+ *       [--target-features=+avx512f,...] [--func=NAME]
+ *
+ * Parses a module with ajpq ops (and float TOSA ops), adds a C entry point
+ * for the model function (ajpq_codegen_add_entry), lowers it with
+ * ajpq-lower-to-kernels + the upstream pipeline (ajpq_codegen_lower), and
+ * emits an O3 object for the host CPU or --target-features through the LLVM
+ * C API (ajpq_codegen_emit_object). --header writes the C header documenting
+ * `<func>_run(in0…, out0…)`. Outputs are written to temporary files and
+ * renamed on success. Owned by the kernels engineer; see kernels/ajpq_codegen.h. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ajpq_codegen.h"
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/IR.h"
+#include "translate.h"
+
+static void print_cb(MlirStringRef s, void *ud) { fwrite(s.data, 1, s.length, (FILE *)ud); }
+
+static MlirLogicalResult on_diag(MlirDiagnostic d, void *ud) {
+  (void)ud;
+  fprintf(stderr, "ajpq-translate: ");
+  MlirLocation loc = mlirDiagnosticGetLocation(d);
+  mlirLocationPrint(loc, print_cb, stderr);
+  fprintf(stderr, ": %s: ", mlirDiagnosticGetSeverity(d) == MlirDiagnosticError ? "error" : "note");
+  mlirDiagnosticPrint(d, print_cb, stderr);
+  fprintf(stderr, "\n");
+  return mlirLogicalResultSuccess();
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    if (n + 1 >= cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0)
+      break;
+  }
+  if (buf)
+    buf[n] = 0;
+  if (f != stdin)
+    fclose(f);
+  *len = n;
+  return buf;
+}
+
+int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
+  const char *header = NULL, *features = NULL, *func = NULL;
+  for (int i = 0; i < args->argc; ++i) {
+    const char *s = args->argv[i];
+    if (strncmp(s, "--header=", 9) == 0)
+      header = s + 9;
+    else if (strncmp(s, "--target-features=", 18) == 0)
+      features = s + 18;
+    else if (strncmp(s, "--func=", 7) == 0)
+      func = s + 7;
+    else
+      return ajpq_translate_unknown_option(s, "--mlir-to-obj");
+  }
+  if (strcmp(args->output, "-") == 0) {
+    fprintf(stderr, "ajpq-translate: error: --mlir-to-obj writes an object file: give -o <file.o>\n");
+    return 1;
+  }
+  size_t len = 0;
+  char *text = NULL;
+  int from_stdin = strcmp(args->input, "-") == 0;
+  if (from_stdin && !(text = read_all(args->input, &len))) {
+    fprintf(stderr, "ajpq-translate: error: cannot read stdin\n");
+    return 1;
+  }
+  MlirContext ctx = mlirContextCreate();
+  mlirContextAttachDiagnosticHandler(ctx, on_diag, NULL, NULL);
+  int rc = 1;
+  MlirModule m = {NULL};
+  ajpq_status_t st = NULL;
+  if (!ajpq_codegen_prepare_context(ctx)) {
+    fprintf(stderr, "ajpq-translate: error: cannot load the ajpq dialect\n");
+    goto out;
+  }
+  m = from_stdin ? mlirModuleCreateParse(ctx, mlirStringRefCreate(text, len))
+                 : mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(args->input));
+  if (mlirModuleIsNull(m)) {
+    fprintf(stderr, "ajpq-translate: error: '%s': parse failed\n", args->input);
+    goto out;
+  }
+  ajpq_codegen_signature_t sig;
+  st = ajpq_codegen_add_entry(m, func, &sig);
+  if (!st)
+    st = ajpq_codegen_lower(m, features);
+  if (!st)
+    st = ajpq_codegen_emit_object(m, features, args->output);
+  if (!st && header)
+    st = ajpq_codegen_write_header(&sig, args->input, header);
+  if (st) {
+    fprintf(stderr, "ajpq-translate: error: %s: %s\n", args->input, ajpq_status_message(st));
+    ajpq_status_free(st);
+    goto out;
+  }
+  rc = 0;
+out:
+  if (!mlirModuleIsNull(m))
+    mlirModuleDestroy(m);
+  mlirContextDestroy(ctx);
+  free(text);
+  return rc;
+}
