@@ -21,7 +21,9 @@
  * Ownership and errors follow support/ajpq_status.h. The executor borrows the MlirOperation it
  * was created from only during ajpq_executor_create (weights are copied out at plan time); the
  * layer `op` handles it reports stay valid as long as the caller keeps the module alive.
- * An executor is not thread-safe: one run at a time (it parallelises internally).
+ * One executor runs one batch at a time (it parallelises internally on a process-wide worker
+ * pool); distinct executors may run concurrently on different threads (e.g. one per search
+ * worker) — a run that finds the pool busy computes on its own thread.
  */
 #ifndef AJPQ_EXECUTOR_H
 #define AJPQ_EXECUTOR_H

@@ -2,11 +2,28 @@
  * Float conv: im2col + OpenBLAS sgemm (paper-independent, standard); depthwise: direct NHWC loop;
  * integer ajpq conv: exact int32 accumulation per docs/dialect.md. */
 #include "kernels.h"
+#include "pool.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+/* Arguments of one parallel kernel invocation (each row/chunk function reads what it needs). */
+typedef struct {
+  const ajpq_conv_geom_t *g;
+  const float *x, *w, *bias;
+  const int8_t *xi;
+  float *y, *col;
+  int64_t mult, groups, K, m, k, n, per;
+  float lo, hi, sx;
+  int32_t zx;
+  const uint8_t *q;
+  const float *scale, *zp;
+} kctx_t;
 
 int64_t ajpq_k_out_dim(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
   int64_t num = in + p0 + p1 - d * (k - 1) - 1;
@@ -15,29 +32,42 @@ int64_t ajpq_k_out_dim(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, 
   return num / s + 1;
 }
 
-static void im2col(const ajpq_conv_geom_t *g, const float *x, float *col, int threads) {
-  const int64_t K = g->kh * g->kw * g->c;
-  const int64_t rows = g->n * g->oh;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *dst = col + ((r * g->ow) + ow) * K;
-      for (int64_t kh = 0; kh < g->kh; ++kh) {
-        int64_t ih = oh * g->sh - g->pt + kh * g->dh;
-        for (int64_t kw = 0; kw < g->kw; ++kw) {
-          int64_t iw = ow * g->sw - g->pl + kw * g->dw;
-          if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-            memset(dst, 0, sizeof(float) * g->c);
-          else
-            memcpy(dst, x + ((n * g->h + ih) * g->w + iw) * g->c, sizeof(float) * g->c);
-          dst += g->c;
+static void im2col_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const float *x = k->x;
+  float *col = k->col;
+  const int64_t K = k->K;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *dst = col + ((r * g->ow) + ow) * K;
+    for (int64_t kh = 0; kh < g->kh; ++kh) {
+      int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+      for (int64_t kw = 0; kw < g->kw; ++kw) {
+        int64_t iw = ow * g->sw - g->pl + kw * g->dw;
+        const int64_t c = g->c;
+        if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w) {
+          for (int64_t ci = 0; ci < c; ++ci)
+            dst[ci] = 0.f;
+        } else {
+          /* few channels (the first conv: RGB): an inline copy, not a memcpy call */
+          const float *src = x + ((n * g->h + ih) * g->w + iw) * c;
+          for (int64_t ci = 0; ci < c; ++ci)
+            dst[ci] = src[ci];
         }
+        dst += c;
       }
     }
   }
 }
 
+static void im2col(const ajpq_conv_geom_t *g, const float *x, float *col, int threads) {
+  const int64_t K = g->kh * g->kw * g->c;
+  const int64_t rows = g->n * g->oh;
+  kctx_t kc = {.g = g, .x = x, .col = col, .K = K};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, im2col_row, &kc);
+}
 
 static void fc_block(int64_t m, int64_t k, int64_t n, const float *x, const float *w,
                      const float *bias, float *y, int64_t ldy) {
@@ -50,13 +80,28 @@ static void fc_block(int64_t m, int64_t k, int64_t n, const float *x, const floa
   if (m == 1)
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.f, w, (int)k, x, 1, beta, y, 1);
   else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.f, x, (int)k,
-                w, (int)k, beta, y, (int)ldy);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.f, x, (int)k, w,
+                (int)k, beta, y, (int)ldy);
+}
+
+static void gemv_chunk(void *arg, int64_t t) {
+  const kctx_t *k = arg;
+  int64_t n0 = t * k->per, n1 = n0 + k->per < k->n ? n0 + k->per : k->n;
+  if (n1 > n0)
+    fc_block(1, k->k, n1 - n0, k->x, k->w + n0 * k->k, k->bias ? k->bias + n0 : NULL, k->y + n0,
+             n1 - n0);
+}
+
+static void gemm_chunk(void *arg, int64_t t) {
+  const kctx_t *k = arg;
+  int64_t m0 = t * k->per, m1 = m0 + k->per < k->m ? m0 + k->per : k->m;
+  if (m1 > m0)
+    fc_block(m1 - m0, k->k, k->n, k->x + m0 * k->k, k->w, k->bias, k->y + m0 * k->n, k->n);
 }
 
 /* OpenBLAS runs single-threaded (ajpq_executor_run sets it); the executor splits the work
- * itself with OpenMP, so only one thread pool ever spins: rows of M for a GEMM, output
- * channels for a GEMV. */
+ * itself on its worker pool (pool.c), so only one set of threads exists: rows of M for a GEMM,
+ * output channels for a GEMV. */
 void ajpq_k_fc(int64_t m, int64_t k, int64_t n, const float *x, const float *w, const float *bias,
                float *y, int threads) {
   int64_t work = m * k * n;
@@ -64,28 +109,19 @@ void ajpq_k_fc(int64_t m, int64_t k, int64_t n, const float *x, const float *w, 
     fc_block(m, k, n, x, w, bias, y, n);
     return;
   }
+  kctx_t kc = {.x = x, .w = w, .bias = bias, .y = y, .m = m, .k = k, .n = n};
   if (m == 1) {
-    int64_t per = (n + threads - 1) / threads;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      int64_t n0 = t * per, n1 = n0 + per < n ? n0 + per : n;
-      if (n1 > n0)
-        fc_block(1, k, n1 - n0, x, w + n0 * k, bias ? bias + n0 : NULL, y + n0, n1 - n0);
-    }
+    kc.per = (n + threads - 1) / threads;
+    ajpq_pool_run(threads, (n + kc.per - 1) / kc.per, gemv_chunk, &kc);
     return;
   }
   /* 4 chunks per thread, handed out dynamically: a preempted vCPU (shared machines) delays the
    * layer by one chunk, not by a whole thread's share. */
-  int64_t nch = (int64_t)threads * 4, per = (m + nch - 1) / nch;
-  if (per < 16)
-    per = 16;
-  nch = (m + per - 1) / per;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int64_t t = 0; t < nch; ++t) {
-    int64_t m0 = t * per, m1 = m0 + per < m ? m0 + per : m;
-    if (m1 > m0)
-      fc_block(m1 - m0, k, n, x + m0 * k, w, bias, y + m0 * n, n);
-  }
+  int64_t nch = (int64_t)threads * 4;
+  kc.per = (m + nch - 1) / nch;
+  if (kc.per < 16)
+    kc.per = 16;
+  ajpq_pool_run(threads, (m + kc.per - 1) / kc.per, gemm_chunk, &kc);
 }
 
 void ajpq_k_conv2d(const ajpq_conv_geom_t *g, const float *x, const float *w, const float *bias,
@@ -101,39 +137,47 @@ void ajpq_k_conv2d(const ajpq_conv_geom_t *g, const float *x, const float *w, co
   ajpq_k_fc(M, K, g->oc, a, w, bias, y, threads);
 }
 
-void ajpq_k_depthwise(const ajpq_conv_geom_t *g, int64_t mult, const float *x, const float *wt,
-                      const float *bias, float *y, int threads) {
-  const int64_t oc = g->oc, rows = g->n * g->oh;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *out = y + (r * g->ow + ow) * oc;
-      if (bias)
-        memcpy(out, bias, sizeof(float) * oc);
-      else
-        memset(out, 0, sizeof(float) * oc);
-      for (int64_t kh = 0; kh < g->kh; ++kh) {
-        int64_t ih = oh * g->sh - g->pt + kh * g->dh;
-        if (ih < 0 || ih >= g->h)
+static void ajpq_k_depthwise_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const float *x = k->x, *wt = k->w, *bias = k->bias;
+  float *y = k->y;
+  const int64_t oc = g->oc, mult = k->mult;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *out = y + (r * g->ow + ow) * oc;
+    if (bias)
+      memcpy(out, bias, sizeof(float) * oc);
+    else
+      memset(out, 0, sizeof(float) * oc);
+    for (int64_t kh = 0; kh < g->kh; ++kh) {
+      int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+      if (ih < 0 || ih >= g->h)
+        continue;
+      for (int64_t kw = 0; kw < g->kw; ++kw) {
+        int64_t iw = ow * g->sw - g->pl + kw * g->dw;
+        if (iw < 0 || iw >= g->w)
           continue;
-        for (int64_t kw = 0; kw < g->kw; ++kw) {
-          int64_t iw = ow * g->sw - g->pl + kw * g->dw;
-          if (iw < 0 || iw >= g->w)
-            continue;
-          const float *in = x + ((n * g->h + ih) * g->w + iw) * g->c;
-          const float *wr = wt + (kh * g->kw + kw) * oc;
-          if (mult == 1) {
-            for (int64_t o = 0; o < oc; ++o)
-              out[o] += in[o] * wr[o];
-          } else {
-            for (int64_t o = 0; o < oc; ++o)
-              out[o] += in[o / mult] * wr[o];
-          }
+        const float *in = x + ((n * g->h + ih) * g->w + iw) * g->c;
+        const float *wr = wt + (kh * g->kw + kw) * oc;
+        if (mult == 1) {
+          for (int64_t o = 0; o < oc; ++o)
+            out[o] += in[o] * wr[o];
+        } else {
+          for (int64_t o = 0; o < oc; ++o)
+            out[o] += in[o / mult] * wr[o];
         }
       }
     }
   }
+}
+
+void ajpq_k_depthwise(const ajpq_conv_geom_t *g, int64_t mult, const float *x, const float *wt,
+                      const float *bias, float *y, int threads) {
+  const int64_t rows = g->n * g->oh;
+  kctx_t kc = {.g = g, .x = x, .w = wt, .bias = bias, .y = y, .mult = mult};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_depthwise_row, &kc);
 }
 
 void ajpq_k_clamp(float *y, int64_t n, float lo, float hi, int threads) {
@@ -145,7 +189,6 @@ void ajpq_k_clamp(float *y, int64_t n, float lo, float hi, int threads) {
 }
 
 #if defined(__AVX512F__)
-#include <immintrin.h>
 /* One output row (n, oh) of a channel-multiplier-1 depthwise conv: 16-channel blocks (masked
  * tail) accumulated in zmm registers over the window, 4 output pixels at a time where the window
  * is inside the image (independent FMA chains), clamp fused into the store. */
@@ -232,43 +275,54 @@ static void dw_row(const ajpq_conv_geom_t *g, const float *x, const float *wt, c
 }
 #endif
 
+static void dw_m1_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  dw_row(k->g, k->x, k->w, k->bias, k->lo, k->hi, k->y, r / k->g->oh, r % k->g->oh);
+}
+
 void ajpq_k_depthwise_m1(const ajpq_conv_geom_t *g, const float *x, const float *wt,
                          const float *bias, float lo, float hi, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r)
-    dw_row(g, x, wt, bias, lo, hi, y, r / g->oh, r % g->oh);
+  kctx_t kc = {.g = g, .x = x, .w = wt, .bias = bias, .y = y, .lo = lo, .hi = hi};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, dw_m1_row, &kc);
+}
+
+static void ajpq_k_conv2d_grouped_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const float *x = k->x, *w = k->w, *bias = k->bias;
+  float *y = k->y;
+  const int64_t cpg = g->c / k->groups, opg = g->oc / k->groups, K = g->kh * g->kw * cpg;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *out = y + (r * g->ow + ow) * g->oc;
+    for (int64_t o = 0; o < g->oc; ++o) {
+      int64_t grp = o / opg;
+      float acc = 0.f;
+      const float *wr = w + o * K;
+      for (int64_t kh = 0; kh < g->kh; ++kh) {
+        int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+        for (int64_t kw = 0; kw < g->kw; ++kw) {
+          int64_t iw = ow * g->sw - g->pl + kw * g->dw;
+          if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+            continue;
+          const float *in = x + ((n * g->h + ih) * g->w + iw) * g->c + grp * cpg;
+          const float *ww = wr + (kh * g->kw + kw) * cpg;
+          for (int64_t ci = 0; ci < cpg; ++ci)
+            acc += in[ci] * ww[ci];
+        }
+      }
+      out[o] = acc + (bias ? bias[o] : 0.f);
+    }
+  }
 }
 
 void ajpq_k_conv2d_grouped(const ajpq_conv_geom_t *g, int64_t groups, const float *x,
                            const float *w, const float *bias, float *y, int threads) {
-  const int64_t cpg = g->c / groups, opg = g->oc / groups, K = g->kh * g->kw * cpg;
   const int64_t rows = g->n * g->oh;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *out = y + (r * g->ow + ow) * g->oc;
-      for (int64_t o = 0; o < g->oc; ++o) {
-        int64_t grp = o / opg;
-        float acc = 0.f;
-        const float *wr = w + o * K;
-        for (int64_t kh = 0; kh < g->kh; ++kh) {
-          int64_t ih = oh * g->sh - g->pt + kh * g->dh;
-          for (int64_t kw = 0; kw < g->kw; ++kw) {
-            int64_t iw = ow * g->sw - g->pl + kw * g->dw;
-            if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-              continue;
-            const float *in = x + ((n * g->h + ih) * g->w + iw) * g->c + grp * cpg;
-            const float *ww = wr + (kh * g->kw + kw) * cpg;
-            for (int64_t ci = 0; ci < cpg; ++ci)
-              acc += in[ci] * ww[ci];
-          }
-        }
-        out[o] = acc + (bias ? bias[o] : 0.f);
-      }
-    }
-  }
+  kctx_t kc = {.g = g, .x = x, .w = w, .bias = bias, .y = y, .groups = groups};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_conv2d_grouped_row, &kc);
 }
 
 void ajpq_k_bmm(int64_t batch, int64_t m, int64_t k, int64_t n, const float *a, const float *b,
@@ -276,65 +330,79 @@ void ajpq_k_bmm(int64_t batch, int64_t m, int64_t k, int64_t n, const float *a, 
   for (int64_t i = 0; i < batch; ++i) {
     const float *bb = b + (b_shared ? 0 : i * k * n);
     if (m == 1)
-      cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.f, bb, (int)n, a + i * m * k, 1,
-                  0.f, c + i * m * n, 1);
+      cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.f, bb, (int)n, a + i * m * k, 1, 0.f,
+                  c + i * m * n, 1);
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.f,
                   a + i * m * k, (int)k, bb, (int)n, 0.f, c + i * m * n, (int)n);
   }
 }
 
-void ajpq_k_maxpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
-  const int64_t rows = g->n * g->oh, c = g->c;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *out = y + (r * g->ow + ow) * c;
-      for (int64_t ci = 0; ci < c; ++ci)
-        out[ci] = -FLT_MAX;
-      for (int64_t kh = 0; kh < g->kh; ++kh) {
-        int64_t ih = oh * g->sh - g->pt + kh;
-        for (int64_t kw = 0; kw < g->kw; ++kw) {
-          int64_t iw = ow * g->sw - g->pl + kw;
-          if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-            continue;
-          const float *in = x + ((n * g->h + ih) * g->w + iw) * c;
-          for (int64_t ci = 0; ci < c; ++ci)
-            out[ci] = in[ci] > out[ci] ? in[ci] : out[ci];
-        }
+static void ajpq_k_maxpool_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const float *x = k->x;
+  float *y = k->y;
+  const int64_t c = g->c;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *out = y + (r * g->ow + ow) * c;
+    for (int64_t ci = 0; ci < c; ++ci)
+      out[ci] = -FLT_MAX;
+    for (int64_t kh = 0; kh < g->kh; ++kh) {
+      int64_t ih = oh * g->sh - g->pt + kh;
+      for (int64_t kw = 0; kw < g->kw; ++kw) {
+        int64_t iw = ow * g->sw - g->pl + kw;
+        if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+          continue;
+        const float *in = x + ((n * g->h + ih) * g->w + iw) * c;
+        for (int64_t ci = 0; ci < c; ++ci)
+          out[ci] = in[ci] > out[ci] ? in[ci] : out[ci];
       }
     }
   }
 }
 
-void ajpq_k_avgpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
-  const int64_t rows = g->n * g->oh, c = g->c;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *out = y + (r * g->ow + ow) * c;
-      memset(out, 0, sizeof(float) * c);
-      int64_t count = 0;
-      for (int64_t kh = 0; kh < g->kh; ++kh) {
-        int64_t ih = oh * g->sh - g->pt + kh;
-        for (int64_t kw = 0; kw < g->kw; ++kw) {
-          int64_t iw = ow * g->sw - g->pl + kw;
-          if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-            continue;
-          ++count;
-          const float *in = x + ((n * g->h + ih) * g->w + iw) * c;
-          for (int64_t ci = 0; ci < c; ++ci)
-            out[ci] += in[ci];
-        }
+void ajpq_k_maxpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
+  const int64_t rows = g->n * g->oh;
+  kctx_t kc = {.g = g, .x = x, .y = y};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_maxpool_row, &kc);
+}
+
+static void ajpq_k_avgpool_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const float *x = k->x;
+  float *y = k->y;
+  const int64_t c = g->c;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *out = y + (r * g->ow + ow) * c;
+    memset(out, 0, sizeof(float) * c);
+    int64_t count = 0;
+    for (int64_t kh = 0; kh < g->kh; ++kh) {
+      int64_t ih = oh * g->sh - g->pt + kh;
+      for (int64_t kw = 0; kw < g->kw; ++kw) {
+        int64_t iw = ow * g->sw - g->pl + kw;
+        if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+          continue;
+        ++count;
+        const float *in = x + ((n * g->h + ih) * g->w + iw) * c;
+        for (int64_t ci = 0; ci < c; ++ci)
+          out[ci] += in[ci];
       }
-      float inv = count ? 1.f / (float)count : 0.f;
-      for (int64_t ci = 0; ci < c; ++ci)
-        out[ci] = count ? out[ci] / (float)count : 0.f;
-      (void)inv;
     }
+    for (int64_t ci = 0; ci < c; ++ci)
+      out[ci] = count ? out[ci] / (float)count : 0.f;
   }
+}
+
+void ajpq_k_avgpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
+  const int64_t rows = g->n * g->oh;
+  kctx_t kc = {.g = g, .x = x, .y = y};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_avgpool_row, &kc);
 }
 
 void ajpq_k_transpose_conv2d(const ajpq_conv_geom_t *g, const float *x, const float *w,
@@ -367,7 +435,9 @@ void ajpq_k_transpose_conv2d(const ajpq_conv_geom_t *g, const float *x, const fl
         }
 }
 
-float ajpq_k_round_half_even(float v) { return nearbyintf(v); /* FE_TONEAREST = half-even */ }
+float ajpq_k_round_half_even(float v) {
+  return nearbyintf(v); /* FE_TONEAREST = half-even */
+}
 
 void ajpq_k_fake_quant(float *x, int64_t n, float s, int32_t z, int bits) {
   const float qmin = (float)-(1 << (bits - 1)), qmax = (float)((1 << (bits - 1)) - 1);
@@ -378,40 +448,59 @@ void ajpq_k_fake_quant(float *x, int64_t n, float s, int32_t z, int bits) {
   }
 }
 
+static void ajpq_k_qconv2d_row(void *arg, int64_t r) {
+  const kctx_t *k = arg;
+  const ajpq_conv_geom_t *g = k->g;
+  const int8_t *x = k->xi;
+  const uint8_t *q = k->q;
+  const float *scale = k->scale, *zp = k->zp, *bias = k->bias, sx = k->sx;
+  const int32_t zx = k->zx;
+  float *y = k->y;
+  const int64_t cpg = g->c / k->groups, opg = g->oc / k->groups, K = g->kh * g->kw * cpg;
+
+  int64_t n = r / g->oh, oh = r % g->oh;
+  for (int64_t ow = 0; ow < g->ow; ++ow) {
+    float *out = y + (r * g->ow + ow) * g->oc;
+    for (int64_t o = 0; o < g->oc; ++o) {
+      int64_t grp = o / opg;
+      int32_t acc = 0, S = 0;
+      const uint8_t *qr = q + o * K;
+      for (int64_t kh = 0; kh < g->kh; ++kh) {
+        int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+        for (int64_t kw = 0; kw < g->kw; ++kw) {
+          int64_t iw = ow * g->sw - g->pl + kw * g->dw;
+          if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+            continue; /* padding: x_q = z_x contributes 0 to both sums */
+          const int8_t *in = x + ((n * g->h + ih) * g->w + iw) * g->c + grp * cpg;
+          const uint8_t *qq = qr + (kh * g->kw + kw) * cpg;
+          for (int64_t ci = 0; ci < cpg; ++ci) {
+            int32_t d = (int32_t)in[ci] - zx;
+            acc += d * (int32_t)qq[ci];
+            S += d;
+          }
+        }
+      }
+      /* y = input_scale * scale * (acc - zero_point * S) + bias, in f32. zero_point may be a
+       * half-integer (1-bit symmetric): 2*z*S is exact in int64, halve in float. */
+      int64_t twice = 2 * (int64_t)acc - (int64_t)(2.0f * zp[o]) * (int64_t)S;
+      out[o] = sx * scale[o] * ((float)twice * 0.5f) + (bias ? bias[o] : 0.f);
+    }
+  }
+}
+
 void ajpq_k_qconv2d(const ajpq_conv_geom_t *g, int64_t groups, const int8_t *x, int32_t zx,
                     float sx, const uint8_t *q, const float *scale, const float *zp,
                     const float *bias, float *y, int threads) {
-  const int64_t cpg = g->c / groups, opg = g->oc / groups, K = g->kh * g->kw * cpg;
   const int64_t rows = g->n * g->oh;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (rows > 1 && threads > 1)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t n = r / g->oh, oh = r % g->oh;
-    for (int64_t ow = 0; ow < g->ow; ++ow) {
-      float *out = y + (r * g->ow + ow) * g->oc;
-      for (int64_t o = 0; o < g->oc; ++o) {
-        int64_t grp = o / opg;
-        int32_t acc = 0, S = 0;
-        const uint8_t *qr = q + o * K;
-        for (int64_t kh = 0; kh < g->kh; ++kh) {
-          int64_t ih = oh * g->sh - g->pt + kh * g->dh;
-          for (int64_t kw = 0; kw < g->kw; ++kw) {
-            int64_t iw = ow * g->sw - g->pl + kw * g->dw;
-            if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-              continue; /* padding: x_q = z_x contributes 0 to both sums */
-            const int8_t *in = x + ((n * g->h + ih) * g->w + iw) * g->c + grp * cpg;
-            const uint8_t *qq = qr + (kh * g->kw + kw) * cpg;
-            for (int64_t ci = 0; ci < cpg; ++ci) {
-              int32_t d = (int32_t)in[ci] - zx;
-              acc += d * (int32_t)qq[ci];
-              S += d;
-            }
-          }
-        }
-        /* y = input_scale * scale * (acc - zero_point * S) + bias, in f32. zero_point may be a
-         * half-integer (1-bit symmetric): 2*z*S is exact in int64, halve in float. */
-        int64_t twice = 2 * (int64_t)acc - (int64_t)(2.0f * zp[o]) * (int64_t)S;
-        out[o] = sx * scale[o] * ((float)twice * 0.5f) + (bias ? bias[o] : 0.f);
-      }
-    }
-  }
+  kctx_t kc = {.g = g,
+               .xi = x,
+               .q = q,
+               .scale = scale,
+               .zp = zp,
+               .bias = bias,
+               .y = y,
+               .sx = sx,
+               .zx = zx,
+               .groups = groups};
+  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_qconv2d_row, &kc);
 }

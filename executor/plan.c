@@ -1114,6 +1114,95 @@ static ajpq_status_t plan_geometry(ajpq_executor_t *ex) {
       break;
     case K_FC: case K_QFC:
       s->m = x->numel / s->k;
+      if (s->m * s->k != x->numel || o->numel != s->m * s->n || o->dims[o->rank - 1] != s->n)
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "input/result shapes do not match K=%lld, N=%lld",
+                      (long long)s->k, (long long)s->n);
+      break;
+    case K_GATHER: case K_SCATTER: {
+      int64_t a = s->a[0];
+      if (a < 0 || a >= x->rank || x->rank != o->rank)
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "axis %lld out of range", (long long)a);
+      int64_t src = x->dims[a], dst = o->dims[a];
+      int64_t bound = s->kind == K_GATHER ? src : dst, cnt = s->kind == K_GATHER ? dst : src;
+      if (cnt != s->a[1] || (s->kind == K_SCATTER && dst != s->a[2]))
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "indices/size do not match the shapes");
+      for (int64_t j = 0; j < s->a[1]; ++j)
+        if (s->idx[j] < 0 || s->idx[j] >= bound)
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "index %d out of range [0, %lld)",
+                        s->idx[j], (long long)bound);
+      for (int d = 0; d < x->rank; ++d)
+        if (d != a && x->dims[d] != o->dims[d])
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "dim %d differs between input and result", d);
+      break;
+    }
+    case K_SLICE:
+      for (int d = 0; d < x->rank; ++d) {
+        int64_t st0 = s->a[d], sz = s->a[MAXR + d], full = x->ir[d];
+        if (st0 < 0 || sz < 0 || st0 + sz > full || sz != o->ir[d])
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "slice [%lld, +%lld) outside dim %d (%lld)",
+                        (long long)st0, (long long)sz, d, (long long)full);
+      }
+      break;
+    case K_PAD:
+      for (int d = 0; d < x->rank; ++d)
+        if (s->a[2 * d] < 0 || s->a[2 * d + 1] < 0 ||
+            x->ir[d] + s->a[2 * d] + s->a[2 * d + 1] != o->ir[d])
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "padding of dim %d inconsistent", d);
+      break;
+    case K_TILE:
+      for (int d = 0; d < x->rank; ++d)
+        if (s->a[d] < 1 || x->ir[d] * s->a[d] != o->ir[d])
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "multiples of dim %d inconsistent", d);
+      break;
+    case K_RESIZE:
+      if (x->rank != 4 || o->rank != 4 || x->dims[0] != o->dims[0] || x->dims[3] != o->dims[3])
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "needs NHWC input and result");
+      break;
+    case K_TRANSPOSE: {
+      int seen = 0;
+      for (int d = 0; d < x->rank; ++d) {
+        if (s->a[d] < 0 || s->a[d] >= x->rank || (seen >> s->a[d] & 1) ||
+            o->ir[d] != x->ir[s->a[d]])
+          return op_err(AJPQ_INVALID_ARGUMENT, s->op, "perms is not a permutation of the shape");
+        seen |= 1 << s->a[d];
+      }
+      break;
+    }
+    case K_BIN: case K_SELECT:
+      for (int j = 0; j < s->nin; ++j) {
+        val_t *v = &ex->vals[s->in[j]];
+        bool ok = v->rank == o->rank && (s->kind == K_SELECT && j == 0 ? v->dt == T_BOOL
+                                                                        : v->dt == T_F32);
+        for (int d = 0; ok && d < o->rank; ++d)
+          ok = v->dims[d] == o->dims[d] || v->dims[d] == 1;
+        if (!ok)
+          return op_err(AJPQ_UNIMPLEMENTED, s->op,
+                        "operand #%d: needs f32 (i1 condition) of a shape that broadcasts to the "
+                        "result", j);
+      }
+      break;
+    case K_UN: case K_CLAMP:
+      if (x->dt != T_F32 || o->numel != x->numel)
+        return op_err(AJPQ_UNIMPLEMENTED, s->op, "needs an f32 operand of the result's shape");
+      break;
+    case K_CONCAT: {
+      int64_t a = s->a[0], sum = 0;
+      if (a < 0 || a >= o->rank)
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "axis %lld out of range", (long long)a);
+      for (int j = 0; j < s->nin; ++j) {
+        val_t *v = &ex->vals[s->in[j]];
+        for (int d = 0; d < o->rank; ++d)
+          if (d != a && v->dims[d] != o->dims[d])
+            return op_err(AJPQ_INVALID_ARGUMENT, s->op, "operand #%d: dim %d differs", j, d);
+        sum += v->dims[a];
+      }
+      if (sum != o->dims[a])
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "concatenated dims do not add up");
+      break;
+    }
+    case K_REDUCE:
+      if (s->a[0] < 0 || s->a[0] >= x->rank || o->ir[s->a[0]] != 1)
+        return op_err(AJPQ_INVALID_ARGUMENT, s->op, "axis %lld out of range", (long long)s->a[0]);
       break;
     case K_BMM:
       s->a[0] = x->dims[0], s->m = x->dims[1], s->k = x->dims[2], s->n = o->dims[2];

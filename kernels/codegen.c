@@ -102,10 +102,58 @@ ajpq_status_t ajpq_codegen_lower(MlirModule module, const char *target_features)
   return NULL;
 }
 
+/* One definition, used twice: compiled here (registered with the JIT) and
+ * stringified into generated headers. Copies whole rows when the innermost
+ * dimension is contiguous in both memrefs. */
+#define AJPQ_MEMREF_COPY_DEF(NAME)                                                                 \
+  void NAME(int64_t es, void *src_arg, void *dst_arg) {                                            \
+    const struct {                                                                                 \
+      int64_t rank;                                                                                \
+      int64_t *desc;                                                                               \
+    } *src = src_arg, *dst = dst_arg;                                                              \
+    int64_t r = src->rank, idx[16] = {0}, total = 1, inner = 1, outer_dims = src->rank;            \
+    const int64_t *s = src->desc, *d = dst->desc;                                                  \
+    char *sp = (char *)(intptr_t)s[1] + s[2] * es, *dp = (char *)(intptr_t)d[1] + d[2] * es;       \
+    if (r > 16)                                                                                    \
+      return;                                                                                      \
+    for (int64_t i = 0; i < r; ++i)                                                                \
+      total *= s[3 + i];                                                                           \
+    if (total == 0)                                                                                \
+      return;                                                                                      \
+    if (r > 0 && s[2 + 2 * r] == 1 && d[2 + 2 * r] == 1) {                                         \
+      inner = s[2 + r];                                                                            \
+      outer_dims = r - 1;                                                                          \
+    }                                                                                              \
+    for (int64_t n = 0; n < total / inner; ++n) {                                                  \
+      int64_t so = 0, dof = 0;                                                                     \
+      for (int64_t i = 0; i < outer_dims; ++i) {                                                   \
+        so += idx[i] * s[3 + r + i];                                                               \
+        dof += idx[i] * d[3 + r + i];                                                              \
+      }                                                                                            \
+      memcpy(dp + dof * es, sp + so * es, (size_t)(inner * es));                                   \
+      for (int64_t i = outer_dims - 1; i >= 0; --i) {                                              \
+        if (++idx[i] < s[3 + i])                                                                   \
+          break;                                                                                   \
+        idx[i] = 0;                                                                                \
+      }                                                                                            \
+    }                                                                                              \
+  }
+#define AJPQ_STR_(...) #__VA_ARGS__
+#define AJPQ_STR(...) AJPQ_STR_(__VA_ARGS__)
+#define AJPQ_MEMREF_COPY_SOURCE AJPQ_STR(AJPQ_MEMREF_COPY_DEF(memrefCopy))
+
+/* Strided copy between two memrefs of any rank: the `memrefCopy` that
+ * finalize-memref-to-llvm calls for copies with non-identity layouts (from
+ * bufferized tensor.pad / insert_slice). MLIR's runtime library provides it;
+ * we do not depend on that library: the JIT gets this C function and the
+ * generated header carries the same code as a weak definition. */
+static AJPQ_MEMREF_COPY_DEF(ajpq_memref_copy)
+
 ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out) {
   MlirExecutionEngine jit = mlirExecutionEngineCreate(module, 3, 0, NULL, false, false);
   if (mlirExecutionEngineIsNull(jit))
     return ajpq_status_make(AJPQ_INTERNAL, "the MLIR execution engine could not compile the module");
+  mlirExecutionEngineRegisterSymbol(jit, mlirStringRefCreateFromCString("memrefCopy"), (void *)ajpq_memref_copy);
   *out = jit;
   return NULL;
 }
@@ -383,7 +431,7 @@ ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, con
       fprintf(f, "\n");
     }
   }
-  fprintf(f, " */\n#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
+  fprintf(f, " */\n#ifndef %s\n#define %s\n\n#include <stdint.h>\n#include <string.h>\n\n", guard, guard);
   fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   fprintf(f, "/* MLIR memref descriptor of rank R: {allocated, aligned, offset, sizes[R], strides[R]}. */\n");
   int ranks[9] = {0};
@@ -395,6 +443,10 @@ ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, con
     if (ranks[r])
       fprintf(f, "typedef struct { float *allocated, *aligned; int64_t offset, sizes[%d], strides[%d]; } %s_memref%d_t;\n",
               r ? r : 1, r ? r : 1, pre, r);
+  fprintf(f, "\n/* Strided copy the object calls for non-contiguous copies (MLIR runtime's\n"
+             " * `memrefCopy`, reimplemented here so that no MLIR library is needed).\n"
+             " * Weak: every file including this header may define it. */\n"
+             "__attribute__((weak)) %s\n", AJPQ_MEMREF_COPY_SOURCE);
   fprintf(f, "\n/* The generated symbol (takes pointers to descriptors, inputs first). */\nvoid _mlir_ciface_%s(", sig->entry);
   for (int i = 0; i < sig->num_inputs + sig->num_outputs; ++i) {
     int r = i < sig->num_inputs ? sig->inputs[i].rank : sig->outputs[i - sig->num_inputs].rank;

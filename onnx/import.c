@@ -629,6 +629,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
   /* Initializers: constants. */
   for (size_t i = 0; i < g->n_initializer; ++i) {
     const Onnx__TensorProto *tp = g->initializer[i];
+    if (!tp->name || !tp->name[0])
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: initializer %zu has no name", im->src, i);
     val_t *v;
     AJPQ_RETURN_IF_ERROR(imp_define(im, tp->name ? tp->name : "", &v));
     v->cst = calloc(1, sizeof(*v->cst));
@@ -651,6 +653,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
   for (size_t i = 0; i < g->n_input; ++i) {
     const Onnx__ValueInfoProto *vi = g->input[i];
     const char *nm = vi->name ? vi->name : "";
+    if (!nm[0])
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: graph input %zu has no name", im->src, i);
     if (imp_lookup(im, nm))
       continue; /* initializer listed as input (IR < 4): a constant */
     const ajpq_onnx_tensor_t *bound = NULL;
@@ -658,6 +662,17 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
       if (opts->const_inputs[k].name && strcmp(opts->const_inputs[k].name, nm) == 0)
         bound = &opts->const_inputs[k];
     if (bound) {
+      const Onnx__TypeProto *tp = vi->type;
+      int32_t decl = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
+                             tp->tensor_type->has_elem_type
+                         ? tp->tensor_type->elem_type
+                         : bound->dtype;
+      if (decl != bound->dtype)
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                                "%s: tensor bound to graph input '%s' has element type %s, the "
+                                "graph declares %s",
+                                im->src, nm, ajpq_onnx_dtype_name(bound->dtype),
+                                ajpq_onnx_dtype_name(decl));
       val_t *v;
       AJPQ_RETURN_IF_ERROR(imp_define(im, nm, &v));
       v->cst = calloc(1, sizeof(*v->cst));
@@ -738,6 +753,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
                             im->src, g->n_output);
   for (size_t i = 0; i < g->n_output; ++i) {
     const char *nm = g->output[i]->name ? g->output[i]->name : "";
+    if (!nm[0])
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: graph output %zu has no name", im->src, i);
     val_t *v = imp_lookup(im, nm);
     if (!v)
       return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
@@ -866,17 +883,32 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
   if (im.opset < 0 && m->n_opset_import == 0)
     im.opset = 1; /* IR version 2 models without opset_import */
   if (im.opset >= 1 && im.opset < 7 && m->graph) {
-    /* Opsets 1..6: accepted only when every op's semantics are unchanged
-     * since (no legacy broadcast/consumed_inputs attributes). */
-    static const char *ok6[] = {"GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "Relu",
-                                "Sigmoid", "Tanh", "LeakyRelu", "Identity", "Flatten",
-                                "Transpose", "Softmax", "LogSoftmax", "Constant", "Exp", "Log"};
+    /* Opsets 1..6: accepted only when every node keeps its current
+     * semantics: no consumed_inputs, BatchNormalization/Dropout in test mode,
+     * legacy broadcast only in its NumPy-compatible form (no axis). */
+    static const char *ok6[] = {
+        "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "Relu",     "Sigmoid",  "Tanh",
+        "LeakyRelu",         "Identity",      "Flatten",     "Transpose", "Softmax", "LogSoftmax",
+        "Constant",          "Exp",           "Log",         "Conv",     "ConvTranspose",
+        "MaxPool",           "AveragePool",   "Gemm",        "Pad",      "Concat",   "Reshape",
+        "Squeeze",           "Unsqueeze",     "Split",       "Slice",    "Clip",     "Add",
+        "Sub",               "Mul",           "Div",         "BatchNormalization", "Dropout",
+        "MatMul",            "PRelu",         "Neg",         "Reciprocal", "Max",    "Min",
+        "Sum",               "Mean",          "ReduceMean",  "ReduceSum", "ReduceMax"};
     int all = 1;
     for (size_t i = 0; all && i < m->graph->n_node; ++i) {
+      const Onnx__NodeProto *nd = m->graph->node[i];
       int hit = 0;
       for (size_t k = 0; k < sizeof(ok6) / sizeof(ok6[0]); ++k)
-        hit |= m->graph->node[i]->op_type && strcmp(m->graph->node[i]->op_type, ok6[k]) == 0;
-      all = hit && !node_attr(m->graph->node[i], "consumed_inputs");
+        hit |= nd->op_type && strcmp(nd->op_type, ok6[k]) == 0;
+      all = hit && !node_attr(nd, "consumed_inputs") && !node_attr(nd, "axis_w") &&
+            !(node_attr(nd, "broadcast") && node_attr(nd, "axis") &&
+              strcmp(nd->op_type, "Gemm") != 0);
+      if (all && nd->op_type &&
+          (strcmp(nd->op_type, "BatchNormalization") == 0 || strcmp(nd->op_type, "Dropout") == 0))
+        all = attr_int(nd, "is_test", 0) != 0;
+      if (all && nd->op_type && strcmp(nd->op_type, "PRelu") == 0)
+        all = 0; /* PRelu-6 broadcasts the slope differently */
     }
     if (all)
       im.opset = 7;

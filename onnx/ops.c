@@ -4,6 +4,7 @@
  * opsets 7..21); attribute->input moves are handled per opset. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,15 @@ typedef ajpq_status_t (*handler_t)(imp_t *im, const Onnx__NodeProto *n, val_t **
 
 /* ---- host tensors ------------------------------------------------------- */
 
+/* Largest constant the importer computes itself (folding): 2^24 elements, so
+ * a few bytes of ConstantOfShape/Range/Pad cannot make it allocate GBs. */
+#define MAX_FOLDED_ELEMENTS ((int64_t)1 << 24)
+
 static ajpq_status_t new_cst(val_t *v, int32_t dtype, int rank, const int64_t *dims) {
   AJPQ_RETURN_IF_ERROR(check_shape(rank, dims, v->name));
+  if (shape_numel(rank, dims) > MAX_FOLDED_ELEMENTS)
+    return EUNIMPL("folding '%s' would create a constant of %lld elements (limit %lld)", v->name,
+                   (long long)shape_numel(rank, dims), (long long)MAX_FOLDED_ELEMENTS);
   ajpq_onnx_tensor_t *t = calloc(1, sizeof(*t));
   if (!t)
     return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
@@ -2100,6 +2108,102 @@ emit:
   return emit_resize(im, x, out[0], hw, mode, ctm, nmode);
 }
 
+/* ---- 1-D convolution and pooling as 2-D --------------------------------- */
+
+/* Runs a 2-D handler on a rank-3 [N,C,L] input viewed as [N,C,1,L]: 1-value
+ * kernel_shape/strides/dilations/output_padding/output_shape become [1, v],
+ * pads [b, e] become [0, b, 0, e]; rank-3 weights [M,C,K] become [M,C,1,K].
+ * The result is reshaped back to rank 3. */
+static ajpq_status_t run_as_2d(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                               val_t **out, int nout, handler_t fn) {
+  val_t *x = in[0];
+  if (x->cst)
+    return EUNIMPL("1-D %s on a constant input", n->op_type);
+  AJPQ_RETURN_IF_ERROR(check_float(in, 1));
+  if (nin > 64)
+    return EINVAL("too many inputs");
+  val_t x4 = *x, w4, o4;
+  ajpq_onnx_tensor_t wt;
+  x4.rank = 4;
+  x4.dims[2] = 1;
+  x4.dims[3] = x->dims[2];
+  x4.nhwc = (MlirValue){NULL};
+  x4.id = emit_reshape(im, get_id(im, x), 4, x4.dims);
+  val_t *in2[64];
+  for (int i = 0; i < nin; ++i)
+    in2[i] = in[i];
+  in2[0] = &x4;
+  if (nin > 1 && in[1] && in[1]->rank == 3 && in[1]->cst) {
+    w4 = *in[1];
+    wt = *in[1]->cst;
+    w4.cst = &wt;
+    w4.rank = wt.rank = 4;
+    w4.dims[3] = wt.dims[3] = in[1]->dims[2];
+    w4.dims[2] = wt.dims[2] = 1;
+    in2[1] = &w4;
+  }
+  Onnx__AttributeProto attrs[32], *aptr[32];
+  int64_t ints[32][4];
+  if (n->n_attribute > 32)
+    return EINVAL("too many attributes");
+  for (size_t i = 0; i < n->n_attribute; ++i) {
+    attrs[i] = *n->attribute[i];
+    aptr[i] = &attrs[i];
+    const char *an = attrs[i].name ? attrs[i].name : "";
+    int one = !strcmp(an, "kernel_shape") || !strcmp(an, "strides") || !strcmp(an, "dilations") ||
+              !strcmp(an, "output_padding") || !strcmp(an, "output_shape");
+    if (one && attrs[i].n_ints == 1) {
+      ints[i][0] = 1, ints[i][1] = attrs[i].ints[0];
+      attrs[i].ints = ints[i];
+      attrs[i].n_ints = 2;
+    } else if (!strcmp(an, "pads") && attrs[i].n_ints == 2) {
+      ints[i][0] = 0, ints[i][1] = attrs[i].ints[0], ints[i][2] = 0, ints[i][3] = attrs[i].ints[1];
+      attrs[i].ints = ints[i];
+      attrs[i].n_ints = 4;
+    } else if (one || !strcmp(an, "pads")) {
+      return EINVAL("1-D %s attribute '%s' has %zu values", n->op_type, an, attrs[i].n_ints);
+    }
+  }
+  Onnx__NodeProto fake = *n;
+  fake.attribute = aptr;
+  memset(&o4, 0, sizeof(o4));
+  o4.name = out[0]->name;
+  val_t *out2[64];
+  for (int i = 0; i < nout && i < 64; ++i)
+    out2[i] = out[i];
+  out2[0] = &o4;
+  int saved = im->uses[im->node_index];
+  im->uses[im->node_index] = 0; /* no BatchNormalization folding through the reshape */
+  ajpq_status_t st = fn(im, &fake, in2, nin, out2, nout);
+  im->uses[im->node_index] = saved;
+  AJPQ_RETURN_IF_ERROR(st);
+  int64_t d3[3] = {o4.dims[0], o4.dims[1], o4.dims[3]};
+  set_shape(out[0], T_FLOAT, 3, d3);
+  out[0]->id = emit_reshape(im, get_id(im, &o4), 3, d3);
+  return NULL;
+}
+
+static ajpq_status_t h_conv_any(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                                val_t **out, int nout) {
+  if (nin >= 1 && in[0] && in[0]->rank == 3)
+    return run_as_2d(im, n, in, nin, out, nout, h_conv);
+  return h_conv(im, n, in, nin, out, nout);
+}
+
+static ajpq_status_t h_conv_transpose_any(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                                          val_t **out, int nout) {
+  if (nin >= 1 && in[0] && in[0]->rank == 3)
+    return run_as_2d(im, n, in, nin, out, nout, h_conv_transpose);
+  return h_conv_transpose(im, n, in, nin, out, nout);
+}
+
+static ajpq_status_t h_pool_any(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                                val_t **out, int nout) {
+  if (nin >= 1 && in[0] && in[0]->rank == 3)
+    return run_as_2d(im, n, in, nin, out, nout, h_pool);
+  return h_pool(im, n, in, nin, out, nout);
+}
+
 /* ---- registry ----------------------------------------------------------- */
 
 static const struct {
@@ -2131,12 +2235,12 @@ static const struct {
     {"Reciprocal", h_unary},
     {"Softmax", h_softmax},
     {"LogSoftmax", h_softmax},
-    {"Conv", h_conv},
-    {"ConvTranspose", h_conv_transpose},
+    {"Conv", h_conv_any},
+    {"ConvTranspose", h_conv_transpose_any},
     {"Gemm", h_gemm},
     {"MatMul", h_matmul},
-    {"MaxPool", h_pool},
-    {"AveragePool", h_pool},
+    {"MaxPool", h_pool_any},
+    {"AveragePool", h_pool_any},
     {"GlobalAveragePool", h_global_pool},
     {"GlobalMaxPool", h_global_pool},
     {"BatchNormalization", h_batchnorm},
@@ -2175,14 +2279,53 @@ static handler_t find_handler(const char *op) {
 
 int ajpq_onnx_op_supported(const char *op_type) { return find_handler(op_type) != NULL; }
 
+/* Name -> (producing node, number of readers), open addressing. */
+typedef struct {
+  const char *name;
+  long prod;
+  long readers;
+} use_t;
+
+static use_t *use_slot(use_t *t, size_t cap, const char *name) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char *p = name; *p; ++p)
+    h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1))
+    if (!t[i].name || strcmp(t[i].name, name) == 0) {
+      if (!t[i].name) {
+        t[i].name = name;
+        t[i].prod = -1;
+      }
+      return &t[i];
+    }
+}
+
 ajpq_status_t ajpq_onnx_prepare_nodes(imp_t *im, const Onnx__GraphProto *g) {
   im->uses = calloc(g->n_node + 1, sizeof(int));
   im->skip = calloc(g->n_node + 1, 1);
   if (!im->uses || !im->skip)
     return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   /* Mark Conv -> BatchNormalization pairs where the conv output has exactly
-   * one reader (the BN) and is not a graph output. Names are matched through
-   * a producer scan; quadratic only in the number of BN nodes. */
+   * one reader (the BN) and is not a graph output (linear time). */
+  size_t names = g->n_output + 1;
+  for (size_t j = 0; j < g->n_node; ++j)
+    names += g->node[j]->n_input + g->node[j]->n_output;
+  size_t cap = 16;
+  while (cap < 2 * names)
+    cap *= 2;
+  use_t *t = calloc(cap, sizeof(*t));
+  if (!t)
+    return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  for (size_t j = 0; j < g->n_node; ++j) {
+    const Onnx__NodeProto *m = g->node[j];
+    for (size_t k = 0; k < m->n_output; ++k)
+      use_slot(t, cap, m->output[k])->prod = (long)j;
+    for (size_t k = 0; k < m->n_input; ++k)
+      use_slot(t, cap, m->input[k])->readers++;
+  }
+  for (size_t k = 0; k < g->n_output; ++k)
+    if (g->output[k]->name)
+      use_slot(t, cap, g->output[k]->name)->readers++;
   for (size_t i = 0; i < g->n_node; ++i) {
     const Onnx__NodeProto *bn = g->node[i];
     if (!bn->op_type || strcmp(bn->op_type, "BatchNormalization") != 0 || bn->n_input < 5 ||
@@ -2193,25 +2336,14 @@ ajpq_status_t ajpq_onnx_prepare_nodes(imp_t *im, const Onnx__GraphProto *g) {
       extra_out |= bn->output[k][0] != 0;
     if (extra_out)
       continue;
-    const char *x = bn->input[0];
-    long prod = -1;
-    int readers = 0;
-    for (size_t j = 0; j < g->n_node; ++j) {
-      const Onnx__NodeProto *m = g->node[j];
-      for (size_t k = 0; k < m->n_output; ++k)
-        if (strcmp(m->output[k], x) == 0)
-          prod = (long)j;
-      for (size_t k = 0; k < m->n_input; ++k)
-        readers += strcmp(m->input[k], x) == 0;
-    }
-    for (size_t k = 0; k < g->n_output; ++k)
-      readers += g->output[k]->name && strcmp(g->output[k]->name, x) == 0 ? 1 : 0;
-    if (prod < 0 || (size_t)prod >= i || readers != 1)
+    const use_t *u = use_slot(t, cap, bn->input[0]);
+    if (u->prod < 0 || (size_t)u->prod >= i || u->readers != 1)
       continue;
-    const Onnx__NodeProto *c = g->node[prod];
-    if (strcmp(c->op_type, "Conv") == 0 && c->n_output == 1 && !im->uses[prod])
-      im->uses[prod] = (int)i + 1;
+    const Onnx__NodeProto *c = g->node[u->prod];
+    if (strcmp(c->op_type, "Conv") == 0 && c->n_output == 1 && !im->uses[u->prod])
+      im->uses[u->prod] = (int)i + 1;
   }
+  free(t);
   return NULL;
 }
 

@@ -50,7 +50,9 @@
 
 /* ------------------------------------------------------------------ text */
 
-/* Kernels get internal linkage so that several compiled models link together. */
+/* Kernels get internal linkage so that several compiled models link together;
+ * the compute kernels are also kept out of line (one call per layer costs
+ * nothing, and profiles then name the layer). */
 static const char k_internal[] = "llvm.linkage = #llvm.linkage<internal>";
 
 typedef struct {
@@ -258,7 +260,8 @@ static void emit_header(sb_t *b, const char *name, const geom_t *G, const char *
   shape_text(G->xt, xs, sizeof xs);
   shape_text(G->yt, ys, sizeof ys);
   sb_printf(b, "func.func private @%s(%%x: memref<%s%s>, %%y: memref<%sf32>) attributes {%s%s} {\n", name,
-            xs, xelt, ys, k_internal, wide ? ", passthrough = [[\"min-legal-vector-width\", \"512\"]]" : "");
+            xs, xelt, ys, k_internal,
+            wide ? ", passthrough = [\"noinline\", [\"min-legal-vector-width\", \"512\"]]" : ", passthrough = [\"noinline\"]");
   int64_t P = G->g.batch * G->g.oh * G->g.ow, N = G->g.n;
   intptr_t yr = mlirShapedTypeGetRank(G->yt), xr = mlirShapedTypeGetRank(G->xt);
   /* %y2 : memref<PxNxf32> */

@@ -7,7 +7,9 @@
  *
  * `ajpq-test-func` (on func.func) prints "ajpq-test-func: <tag> @<name>" per
  * function: it checks that func.func-anchored ajpq passes are nested, and,
- * with threading on, that cloned pass instances carry their options.
+ * with threading on, that cloned pass instances carry their options. With
+ * error-on=<name> it emits an error at that function and fails (or, with
+ * signal-failure=false, reports success anyway: the driver must still exit 1).
  *
  * Output (one line per run, the anchor op's location is not printed):
  *   ajpq-test-options: count=3 ratio=0.5 verbose=false label='none' mode=auto
@@ -16,8 +18,10 @@
 #include "ajpq_passes.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Diagnostics.h"
 
 static const ajpq_pass_option_t k_options[] = {
     {.name = "count",
@@ -95,6 +99,14 @@ const ajpq_pass_info_t ajpq_pass_test_options = {
 
 static const ajpq_pass_option_t k_func_options[] = {
     {.name = "tag", .kind = AJPQ_OPT_STRING, .default_value = "func", .help = "Printed first"},
+    {.name = "error-on",
+     .kind = AJPQ_OPT_STRING,
+     .default_value = NULL,
+     .help = "Emit an error at the function with this name"},
+    {.name = "signal-failure",
+     .kind = AJPQ_OPT_BOOL,
+     .default_value = "true",
+     .help = "Whether the pass fails after emitting that error"},
 };
 
 static bool run_test_func(MlirOperation op, const ajpq_pass_options_t *o, void *ctx) {
@@ -105,6 +117,14 @@ static bool run_test_func(MlirOperation op, const ajpq_pass_options_t *o, void *
                         ? mlirStringRefCreateFromCString("?")
                         : mlirStringAttrGetValue(name);
   fprintf(stderr, "ajpq-test-func: %s @%.*s\n", ajpq_opt_string(o, "tag"), (int)s.length, s.data);
+  const char *target = ajpq_opt_string(o, "error-on");
+  if (ajpq_opt_has(o, "error-on") && strlen(target) == s.length &&
+      strncmp(target, s.data, s.length) == 0) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "ajpq-test-func: error requested on @%s", target);
+    mlirEmitError(mlirOperationGetLocation(op), msg);
+    return !ajpq_opt_bool(o, "signal-failure");
+  }
   return true;
 }
 

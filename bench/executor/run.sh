@@ -52,7 +52,12 @@ try:
             cpu = l.split(':', 1)[1].strip(); break
 except OSError:
     pass
-print(f"machine: {cpu}, {os.cpu_count()} CPUs; date: {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC")
+try:
+    load = open('/proc/loadavg').read().split()[0]
+except OSError:
+    load = '?'
+print(f"machine: {cpu}, {os.cpu_count()} CPUs; date: {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; "
+      f"1-min load average at the end: {load}")
 print("| batch | threads | executor ms/sample (median, min) | ORT ms/sample (median, min) | throughput ratio executor/ORT (median; best-vs-best) |")
 print("|---|---|---|---|---|")
 for (b, t), v in sorted(rows.items()):

@@ -7,8 +7,12 @@
  * (rtol as ONNX's own backend tests; NaN must match NaN).
  *
  * Usage:
- *   ajpq-onnx-conformance --root DIR --list FILE   run the cases of FILE
- *   ajpq-onnx-conformance --root DIR CASE...       run the named cases
+ *   ajpq-onnx-conformance [--root DIR] --list FILE   run the cases of FILE
+ *   ajpq-onnx-conformance [--root DIR] CASE...       run the named cases
+ *   ajpq-onnx-conformance --model M.onnx --input NAME 1x3x8x8 --seed S --golden PREFIX
+ *                                            one model vs. PREFIX.out<i>.npy goldens
+ * CASE is a directory relative to DIR (default /usr/share/libonnx-testdata/data),
+ * e.g. node/test_relu or pytorch-converted/test_Conv2d_depthwise.
  * List file: one case per line: `CASE` (must pass) or `skip CASE reason...`;
  * '#' starts a comment. Prints PASS/FAIL/SKIP per case and a summary line
  * "passed: P failed: F skipped: S"; exit status 1 if any case failed.
@@ -391,7 +395,7 @@ static int run_model(MlirDialectRegistry reg, const char *model, const char *inp
 }
 
 int main(int argc, char **argv) {
-  const char *root = "/usr/share/libonnx-testdata/data/node";
+  const char *root = "/usr/share/libonnx-testdata/data";
   const char *list = NULL;
   int first_case = argc;
   const char *model = NULL, *golden = NULL, *input_name = NULL, *shape = NULL;

@@ -18,3 +18,13 @@ func.func @first() {
 func.func @second(%a: i32) -> i32 {
   return %a : i32
 }
+// Several top-level ops and an error: the module wrapper added by ajpq-opt
+// does not move line numbers (the first op is on line 1 of that file), with
+// and without --split-input-file, and in --verify-diagnostics mode.
+// RUN: not ajpq-opt %S/Inputs/two-funcs-bad.mlir 2>&1 | FileCheck %s --check-prefix=LINES
+// RUN: not ajpq-opt --split-input-file %S/Inputs/two-funcs-bad.mlir 2>&1 | FileCheck %s --check-prefix=LINES
+// LINES: two-funcs-bad.mlir:6:3: error: 'func.return' op has 1 operands, but enclosing function (@bad) returns 0
+// LINES-NEXT: {{^}}  return %0 : i32
+// LINES-NEXT: {{^}}  ^
+// RUN: not ajpq-opt --verify-diagnostics %S/Inputs/two-funcs-bad.mlir 2>&1 | FileCheck %s --check-prefix=LINES-VERIFY
+// LINES-VERIFY: two-funcs-bad.mlir:6:3: error: unexpected error: 'func.return' op has 1 operands

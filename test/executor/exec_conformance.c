@@ -5,7 +5,8 @@
  * as scripts/gen-onnx-goldens.mjs) against ONNX Runtime goldens (test/onnx/golden/).
  *
  * Usage:
- *   ajpq-exec-conformance --root DIR --list FILE        (cases of FILE; `skip` lines skipped)
+ *   ajpq-exec-conformance [--root DIR] --list FILE      (cases of FILE, e.g. node/test_relu, relative
+ *                                                      to DIR = libonnx-testdata data/; `skip` lines skipped)
  *   ajpq-exec-conformance --model M.onnx --input NAME:SHAPE --seed S --golden PREFIX
  * Binding as in ajpq-onnx-conformance: non-float inputs become constants; if the import then
  * needs more constants (weights), every input but the first is bound as a constant too.
@@ -196,7 +197,7 @@ static int run_model(const char *model, const char *input, uint32_t seed, const 
 }
 
 int main(int argc, char **argv) {
-  const char *root = "/usr/share/libonnx-testdata/data/node", *list = NULL;
+  const char *root = "/usr/share/libonnx-testdata/data", *list = NULL;
   const char *model = NULL, *input = NULL, *golden = NULL;
   uint32_t seed = 1;
   for (int i = 1; i < argc; ++i) {

@@ -4,7 +4,8 @@
  * the same weights baked in, activation fake quantization versus a pre-quantized input,
  * calibration ranges versus intermediate tensors returned as results, native batching versus
  * single-sample runs, and every error path. Models are written as MLIR text with dense<"0x…">
- * constants. Usage: ajpq-executor-test [--make-fq-model DIR | --compare A.npy B.npy TOL]. */
+ * constants. Usage: ajpq-executor-test [--make-fq-model DIR | --compare A.npy B.npy TOL |
+ * --check-json RUNNER.json EXPECTED.txt TOL]. */
 #define _GNU_SOURCE
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
@@ -209,7 +210,8 @@ static void test_ajpq_int8(void) {
   const float sx = 0.02f;
   const int zx = -3;
   buf_t b = {0};
-  bp(&b, "func.func @main(%%x: tensor<1x7x7x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x7x7x4xi8>) {\n");
+  bp(&b, "func.func @main(%%x: tensor<1x7x7x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x7x7x4xi8>, "
+         "tensor<1x4x4x4xf32>) {\n");
   bp(&b, "  %%q = \"ajpq.quantize\"(%%x) {scale = %.9e : f32, zero_point = %d : i32, bits = 8 : i32} "
          ": (tensor<1x7x7x4xf32>) -> tensor<1x7x7x4xi8>\n",
      (double)sx, zx);
@@ -227,7 +229,20 @@ static void test_ajpq_int8(void) {
          "dilation = array<i64: 1, 1>, groups = 4 : i64, input_scale = %.9e : f32, "
          "input_zero_point = %d : i32} : (tensor<1x7x7x4xi8>) -> tensor<1x4x4x4xf32>\n",
      (double)sx, zx);
-  bp(&b, "  return %%y, %%q : tensor<1x4x4x4xf32>, tensor<1x7x7x4xi8>\n}\n");
+  /* the same depthwise weights on the f32 input (the executor's direct depthwise path) */
+  bp(&b, "  %%yf = \"ajpq.conv2d\"(%%x) {weights = ");
+  bhex(&b, packed, nb);
+  bp(&b, " : tensor<%zuxi8>, format = \"ajpq.rowpacked-lsb\", bits = array<i8: 2, 5, 7, 1>, "
+         "kept = array<i32: 0, 1, 2, 3>, orig_channels = 4 : i64, ",
+     nb);
+  f32_array(&b, "scale", scale, C);
+  bp(&b, ", ");
+  f32_array(&b, "zero_point", zp, C);
+  bp(&b, ", ");
+  f32_array(&b, "bias", bias, C);
+  bp(&b, ", kernel = array<i64: 3, 3, 1>, stride = array<i64: 2, 2>, pad = array<i64: 1, 1, 0, 2>, "
+         "dilation = array<i64: 1, 1>, groups = 4 : i64} : (tensor<1x7x7x4xf32>) -> tensor<1x4x4x4xf32>\n");
+  bp(&b, "  return %%y, %%q, %%yf : tensor<1x4x4x4xf32>, tensor<1x7x7x4xi8>, tensor<1x4x4x4xf32>\n}\n");
   ajpq_executor_t *ex = plan(b.s, 1, NULL);
   free(b.s);
   if (!ex)
@@ -237,10 +252,10 @@ static void test_ajpq_int8(void) {
     float v = rintf(x[i] / sx) + (float)zx; /* default rounding mode: ties to even */
     xq[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
   }
-  float got[64], gotq[H * W * C], ref[64];
+  float got[64], gotq[H * W * C], ref[64], gotf[64], reff[64];
   int exact_q = 1;
   const float *in[1] = {x};
-  float *out[2] = {got, gotq};
+  float *out[3] = {got, gotq, gotf};
   CHECK(!ajpq_executor_run(ex, 1, in, out));
   for (int i = 0; i < H * W * C; ++i)
     exact_q &= gotq[i] == (float)xq[i];
@@ -249,6 +264,7 @@ static void test_ajpq_int8(void) {
     for (int ow = 0; ow < 4; ++ow)
       for (int c = 0; c < C; ++c) {
         long long acc = 0, S = 0;
+        double accf = 0;
         for (int kh = 0; kh < 3; ++kh)
           for (int kw = 0; kw < 3; ++kw) {
             int ih = oh * 2 - 1 + kh, iw = ow * 2 - 0 + kw;
@@ -257,13 +273,17 @@ static void test_ajpq_int8(void) {
             long long d = xq[(ih * W + iw) * C + c] - zx;
             acc += d * q[c * K + kh * 3 + kw];
             S += d;
+            accf += (double)x[(ih * W + iw) * C + c] *
+                    (scale[c] * ((float)q[c * K + kh * 3 + kw] - zp[c]));
           }
+        reff[(oh * 4 + ow) * C + c] = (float)(accf + bias[c]);
         ref[(oh * 4 + ow) * C + c] = (float)((double)sx * scale[c] * ((double)acc - zp[c] * S) + bias[c]);
       }
-  double e = max_rel_err(got, ref, 64);
-  printf("quantize exact: %s; depthwise i8: 64 outputs, max rel err %s 1e-5\n",
-         exact_q ? "yes" : "no", e < 1e-5 ? "<" : ">=");
-  CHECK(exact_q && e < 1e-5);
+  double e = max_rel_err(got, ref, 64), ef = max_rel_err(gotf, reff, 64);
+  printf("quantize exact: %s; depthwise i8: 64 outputs, max rel err %s 1e-5; depthwise f32: max "
+         "rel err %s 1e-5\n",
+         exact_q ? "yes" : "no", e < 1e-5 ? "<" : ">=", ef < 1e-5 ? "<" : ">=");
+  CHECK(exact_q && e < 1e-5 && ef < 1e-5);
   ajpq_executor_destroy(ex);
 }
 
@@ -616,6 +636,67 @@ static void test_batch(void) {
   ajpq_executor_destroy(c3);
 }
 
+
+/* TOSA ops outside the importer's set (so outside the ONNX conformance run): tile, reduce_min,
+ * reduce_product, cast f32 -> i8 (round half to even, saturate) -> f32, transpose_conv2d. */
+static void test_misc_tosa(void) {
+  printf("TEST: misc_tosa\n");
+  float x[2 * 3] = {-1.5f, 0.5f, 2.5f, 300.f, -200.f, 1.25f};
+  float w[2 * 2 * 2 * 1], bias[2] = {0.5f, -1.f}, xi[1 * 2 * 2 * 1] = {1.f, 2.f, 3.f, 4.f};
+  fill(w, 8, 1.f);
+  buf_t b = {0};
+  bp(&b, "func.func @main(%%x: tensor<2x3xf32>, %%xi: tensor<1x2x2x1xf32>) -> (tensor<4x3xf32>, "
+         "tensor<2x1xf32>, tensor<1x3xf32>, tensor<2x3xf32>, tensor<1x4x4x2xf32>) {\n");
+  bp(&b, "  %%m = tosa.const_shape {values = dense<[2, 1]> : tensor<2xindex>} : () -> !tosa.shape<2>\n");
+  bp(&b, "  %%t = tosa.tile %%x, %%m : (tensor<2x3xf32>, !tosa.shape<2>) -> tensor<4x3xf32>\n");
+  bp(&b, "  %%rmin = tosa.reduce_min %%x {axis = 1 : i32} : (tensor<2x3xf32>) -> tensor<2x1xf32>\n");
+  bp(&b, "  %%rp = tosa.reduce_product %%x {axis = 0 : i32} : (tensor<2x3xf32>) -> tensor<1x3xf32>\n");
+  bp(&b, "  %%c8 = tosa.cast %%x : (tensor<2x3xf32>) -> tensor<2x3xi8>\n");
+  bp(&b, "  %%cf = tosa.cast %%c8 : (tensor<2x3xi8>) -> tensor<2x3xf32>\n");
+  bp(&b, "  %%zp = \"tosa.const\"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>\n");
+  bp(&b, "  %%w = \"tosa.const\"() <{values = ");
+  bhex(&b, w, sizeof w);
+  bp(&b, " : tensor<2x2x2x1xf32>}> : () -> tensor<2x2x2x1xf32>\n");
+  bp(&b, "  %%b = \"tosa.const\"() <{values = ");
+  bhex(&b, bias, sizeof bias);
+  bp(&b, " : tensor<2xf32>}> : () -> tensor<2xf32>\n");
+  bp(&b, "  %%tc = tosa.transpose_conv2d %%xi, %%w, %%b, %%zp, %%zp {acc_type = f32, out_pad = array<i64: 0, 0, 0, 0>, "
+         "stride = array<i64: 2, 2>} : (tensor<1x2x2x1xf32>, tensor<2x2x2x1xf32>, tensor<2xf32>, "
+         "tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>\n");
+  bp(&b, "  return %%t, %%rmin, %%rp, %%cf, %%tc : tensor<4x3xf32>, tensor<2x1xf32>, tensor<1x3xf32>, "
+         "tensor<2x3xf32>, tensor<1x4x4x2xf32>\n}\n");
+  ajpq_executor_t *ex = plan(b.s, 1, NULL);
+  free(b.s);
+  if (!ex)
+    return;
+  float t[12], rmin[2], rp[3], cf[6], tc[32];
+  const float *in[2] = {x, xi};
+  float *out[5] = {t, rmin, rp, cf, tc};
+  CHECK(!ajpq_executor_run(ex, 1, in, out));
+  int tile_ok = !memcmp(t, x, sizeof x) && !memcmp(t + 6, x, sizeof x);
+  int red_ok = rmin[0] == -1.5f && rmin[1] == -200.f && rp[0] == -450.f && rp[1] == -100.f &&
+               rp[2] == 3.125f;
+  /* -1.5 -> -2 (ties to even), 0.5 -> 0, 2.5 -> 2, 300 -> 127, -200 -> -128, 1.25 -> 1 */
+  float want_c[6] = {-2, 0, 2, 127, -128, 1};
+  int cast_ok = !memcmp(cf, want_c, sizeof cf);
+  /* transpose conv, stride 2, kernel 2x2: every input pixel writes its own 2x2 output block:
+   * y[2i+ky, 2j+kx, o] = bias[o] + x[i,j] * w[o,ky,kx,0]. */
+  int tc_ok = 1;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int ky = 0; ky < 2; ++ky)
+        for (int kx = 0; kx < 2; ++kx)
+          for (int o = 0; o < 2; ++o) {
+            float want = bias[o] + xi[i * 2 + j] * w[(o * 2 + ky) * 2 + kx];
+            tc_ok &= fabsf(tc[((2 * i + ky) * 4 + 2 * j + kx) * 2 + o] - want) < 1e-6f;
+          }
+  printf("tile %s, reduce_min/product %s, cast f32->i8->f32 %s, transpose_conv2d %s\n",
+         tile_ok ? "ok" : "WRONG", red_ok ? "ok" : "WRONG", cast_ok ? "ok" : "WRONG",
+         tc_ok ? "ok" : "WRONG");
+  CHECK(tile_ok && red_ok && cast_ok && tc_ok);
+  ajpq_executor_destroy(ex);
+}
+
 static void test_errors(void) {
   printf("TEST: errors\n");
   ajpq_status_t st;
@@ -641,17 +722,21 @@ static void test_errors(void) {
 
 /* ---- the runner test: an ajpq model and its expected outputs, computed here ----------------- */
 
-static int make_fq_model(const char *dir) {
-  /* ajpq.conv2d (4-bit and 2-bit channels, 3 of 5 kept) -> ajpq.scatter back to 5 channels ->
-   * tosa.reduce_sum over H and W -> logits [1, 5]. 6 samples. */
-  enum { H = 5, W = 5, C = 2, K = 18, N = 3, S = 6 };
+enum { FQ_H = 5, FQ_W = 5, FQ_C = 2, FQ_S = 6 };
+
+/* Writes DIR/FILE: ajpq.conv2d (4-bit and 2-bit channels, 3 of 5 kept) -> ajpq.scatter back to 5
+ * channels with `fillv` -> tosa.reduce_sum over H and W -> logits [1, 5], and computes the
+ * logits of the FQ_S samples `x` into ref[FQ_S][5] with this file's own scalar loops. */
+static int write_fq_model(const char *dir, const char *file, const float *fillv, const float *x,
+                          float *ref) {
+  enum { H = FQ_H, W = FQ_W, C = FQ_C, K = 18, N = 3, S = FQ_S };
+  rng = 777; /* the same codes for every model written */
   int bits[N] = {4, 2, 4};
   int kept[N] = {0, 2, 3};
   uint8_t q[N * K], packed[N * K];
   float scale[N], zp[N], bias[N] = {0.25f, -0.5f, 0.125f};
   make_codes(N, K, bits, q, scale, zp);
   size_t nb = pack_rows(q, K, bits, N, packed);
-  float fillv[5] = {0.f, 1.5f, 0.f, 0.f, -2.f};
   buf_t b = {0};
   bp(&b, "func.func @main(%%x: tensor<1x5x5x2xf32>) -> tensor<1x5xf32> {\n");
   bp(&b, "  %%y = \"ajpq.conv2d\"(%%x) {weights = ");
@@ -675,16 +760,13 @@ static int make_fq_model(const char *dir) {
   bp(&b, "  %%o = tosa.reshape %%r2, %%sh : (tensor<1x1x1x5xf32>, !tosa.shape<2>) -> tensor<1x5xf32>\n");
   bp(&b, "  return %%o : tensor<1x5xf32>\n}\n");
   char path[4096];
-  snprintf(path, sizeof path, "%s/model.mlir", dir);
+  snprintf(path, sizeof path, "%s/%s", dir, file);
   FILE *f = fopen(path, "w");
   if (!f)
     return 1;
   fputs(b.s, f);
   fclose(f);
   free(b.s);
-  float x[S * H * W * C], ref[S * 5];
-  int64_t labels[S];
-  fill(x, S * H * W * C, 1.f);
   for (int s = 0; s < S; ++s) {
     const float *xs = x + s * H * W * C;
     for (int c = 0; c < 5; ++c)
@@ -707,18 +789,54 @@ static int make_fq_model(const char *dir) {
         }
       ref[s * 5 + kept[j]] = (float)tot;
     }
-    int best = 0;
-    for (int c = 1; c < 5; ++c)
-      best = ref[s * 5 + c] > ref[s * 5 + best] ? c : best;
-    labels[s] = s % 2 ? best : (best + 1) % 5; /* top-1 = 3/6 by construction */
   }
-  int64_t dx[4] = {S, H, W, C}, dr[2] = {S, 5}, dl[1] = {S};
-  ajpq_tensor_t lt = {.dtype = AJPQ_DTYPE_I64, .rank = 1, .numel = S, .data = labels};
-  lt.dims[0] = dl[0];
-  char p1[4096], p2[4096], p3[4096];
+  return 0;
+}
+
+static int argmax5(const float *v) {
+  int b = 0;
+  for (int c = 1; c < 5; ++c)
+    b = v[c] > v[b] ? c : b;
+  return b;
+}
+
+/* model.mlir / reference.mlir (same conv, other fill values), inputs, labels, the expected logits
+ * of model.mlir and the expected agreement and KL(softmax(reference) || softmax(model)). */
+static int make_fq_model(const char *dir) {
+  float x[FQ_S * FQ_H * FQ_W * FQ_C], ref[FQ_S * 5], ref2[FQ_S * 5];
+  rng = 4242;
+  fill(x, FQ_S * FQ_H * FQ_W * FQ_C, 1.f);
+  const float fill_model[5] = {0.f, 1.5f, 0.f, 0.f, -2.f}, fill_ref[5] = {0.f, 0.2f, 0.f, 0.f, -2.f};
+  if (write_fq_model(dir, "model.mlir", fill_model, x, ref) ||
+      write_fq_model(dir, "reference.mlir", fill_ref, x, ref2))
+    return 1;
+  int64_t labels[FQ_S];
+  int agree = 0;
+  double kl = 0;
+  for (int s = 0; s < FQ_S; ++s) {
+    int best = argmax5(ref + s * 5);
+    labels[s] = s % 2 ? best : (best + 1) % 5; /* top-1 = 3/6 by construction */
+    agree += best == argmax5(ref2 + s * 5);
+    double p[5], q[5], mp = -1e300, mq = -1e300, sp = 0, sq = 0;
+    for (int c = 0; c < 5; ++c) {
+      mp = fmax(mp, ref2[s * 5 + c]);
+      mq = fmax(mq, ref[s * 5 + c]);
+    }
+    for (int c = 0; c < 5; ++c) {
+      sp += p[c] = exp(ref2[s * 5 + c] - mp);
+      sq += q[c] = exp(ref[s * 5 + c] - mq);
+    }
+    for (int c = 0; c < 5; ++c)
+      kl += p[c] / sp * log((p[c] / sp) / (q[c] / sq));
+  }
+  int64_t dx[4] = {FQ_S, FQ_H, FQ_W, FQ_C}, dr[2] = {FQ_S, 5};
+  ajpq_tensor_t lt = {.dtype = AJPQ_DTYPE_I64, .rank = 1, .numel = FQ_S, .data = labels};
+  lt.dims[0] = FQ_S;
+  char p1[4096], p2[4096], p3[4096], p4[4096];
   snprintf(p1, sizeof p1, "%s/inputs.npy", dir);
   snprintf(p2, sizeof p2, "%s/expected.npy", dir);
   snprintf(p3, sizeof p3, "%s/labels.npy", dir);
+  snprintf(p4, sizeof p4, "%s/expected-metrics.txt", dir);
   ajpq_status_t st = ajpq_npy_write_f32(p1, x, 4, dx);
   if (!st)
     st = ajpq_npy_write_f32(p2, ref, 2, dr);
@@ -726,40 +844,77 @@ static int make_fq_model(const char *dir) {
     st = ajpq_npy_write(p3, &lt);
   if (st) {
     ajpq_status_fprint(stderr, "ajpq-executor-test", st);
+    ajpq_status_free(st);
     return 1;
   }
-  printf("wrote %s/model.mlir, inputs.npy, labels.npy, expected.npy\n", dir);
+  FILE *f = fopen(p4, "w");
+  if (!f)
+    return 1;
+  fprintf(f, "agreement %.9g\nkl %.9g\n", (double)agree / FQ_S, kl / FQ_S);
+  fclose(f);
+  printf("wrote %s/model.mlir, reference.mlir, inputs.npy, labels.npy, expected.npy, "
+         "expected-metrics.txt (agreement %d/%d)\n", dir, agree, FQ_S);
   return 0;
 }
 
+/* Checks that the runner's --json line in JSON has every "key value" of EXPECTED within a
+ * relative tolerance. */
+static int check_json(const char *json, const char *expected, double tol) {
+  FILE *f = fopen(json, "r"), *g = fopen(expected, "r");
+  char line[8192] = "", key[64];
+  double want;
+  int bad = 0;
+  if (!f || !g || !fgets(line, sizeof line, f)) {
+    printf("MISMATCH: cannot read %s or %s\n", json, expected);
+    return 1;
+  }
+  while (fscanf(g, "%63s %lf", key, &want) == 2) {
+    char pat[80];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(line, pat);
+    double got = p ? atof(p + strlen(pat)) : NAN;
+    int ok = fabs(got - want) <= tol * fmax(1e-3, fabs(want));
+    printf("%s %s: runner %.6g, independent %.6g\n", ok ? "MATCH" : "MISMATCH", key, got, want);
+    bad |= !ok;
+  }
+  fclose(f);
+  fclose(g);
+  return bad;
+}
+
 static int compare_npy(const char *a, const char *b, double tol) {
-  ajpq_tensor_t *x, *y;
+  ajpq_tensor_t *x = NULL, *y = NULL;
   ajpq_status_t st = ajpq_npy_read(a, &x);
   if (!st)
     st = ajpq_npy_read(b, &y);
   if (st) {
     ajpq_status_fprint(stderr, "ajpq-executor-test", st);
+    ajpq_status_free(st);
+    ajpq_tensor_free(x);
     return 1;
   }
-  if (x->numel != y->numel || x->rank != y->rank || x->dtype != AJPQ_DTYPE_F32 ||
-      y->dtype != AJPQ_DTYPE_F32) {
+  int bad = x->numel != y->numel || x->rank != y->rank || x->dtype != AJPQ_DTYPE_F32 ||
+            y->dtype != AJPQ_DTYPE_F32;
+  for (int d = 0; !bad && d < x->rank; ++d)
+    bad = x->dims[d] != y->dims[d];
+  if (bad) {
     printf("MISMATCH shape/dtype\n");
-    return 1;
+  } else {
+    double e = max_rel_err(x->data, y->data, x->numel);
+    bad = !(e <= tol);
+    printf("%s %lld values, max rel err %s %g\n", bad ? "MISMATCH" : "MATCH",
+           (long long)x->numel, bad ? ">" : "<=", tol);
   }
-  for (int d = 0; d < x->rank; ++d)
-    if (x->dims[d] != y->dims[d]) {
-      printf("MISMATCH dim %d\n", d);
-      return 1;
-    }
-  double e = max_rel_err(x->data, y->data, x->numel);
-  printf("%s %lld values, max rel err %s %g\n", e <= tol ? "MATCH" : "MISMATCH",
-         (long long)x->numel, e <= tol ? "<=" : ">", tol);
-  return e <= tol ? 0 : 1;
+  ajpq_tensor_free(x);
+  ajpq_tensor_free(y);
+  return bad;
 }
 
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--make-fq-model"))
     return make_fq_model(argv[2]);
+  if (argc == 5 && !strcmp(argv[1], "--check-json"))
+    return check_json(argv[2], argv[3], atof(argv[4]));
   if (argc == 5 && !strcmp(argv[1], "--compare"))
     return compare_npy(argv[2], argv[3], atof(argv[4]));
   ctx = ajpq_executor_context_create();
@@ -769,6 +924,7 @@ int main(int argc, char **argv) {
   test_weight_swap();
   test_act_quant_and_calibration();
   test_batch();
+  test_misc_tosa();
   test_errors();
   mlirContextDestroy(ctx);
   printf("%s (%d failures)\n", failures ? "FAILED" : "PASSED", failures);

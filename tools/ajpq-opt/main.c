@@ -14,6 +14,7 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/RegisterEverything.h"
+#include "llvm-c/Support.h"
 
 #ifdef AJPQ_HAVE_DIALECT
 #include "ajpq_dialect.h"
@@ -190,6 +191,10 @@ static bool process_chunk(MlirContext ctx, MlirPassManager pm, const opt_config_
 }
 
 static MlirContext make_context(const opt_config_t *cfg) {
+  /* Only names the program in messages LLVM prints itself (upstream pass
+   * option errors: "ajpq-opt: for the --x option: ..."); no flag is parsed. */
+  const char *const llvm_argv[] = {OPT_TOOL};
+  LLVMParseCommandLineOptions(1, llvm_argv, "");
   MlirDialectRegistry registry = mlirDialectRegistryCreate();
   mlirRegisterAllDialects(registry);
   MlirContext ctx = mlirContextCreateWithThreading(!cfg->disable_threading);

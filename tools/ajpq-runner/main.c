@@ -6,6 +6,7 @@
 #include "ajpq_dialect.h"
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
+#include "engine.h"
 #ifdef AJPQ_HAVE_ONNX
 #include "ajpq_onnx.h"
 #endif
@@ -228,11 +229,11 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* Runs `ex` over the selected samples; outs[i] receives n samples of output i. */
-static ajpq_status_t run_all(ajpq_executor_t *ex, const float *data, int64_t per_sample,
-                             const int64_t *sel, int64_t n, float **outs, double *ms) {
-  int64_t B = ajpq_executor_batch(ex);
-  int nout = ajpq_executor_num_outputs(ex);
+/* Runs the engine over the selected samples; outs[i] receives n samples of output i. */
+static ajpq_status_t run_all(const ajpq_runner_engine_t *eng, void *ex, int64_t B,
+                             const float *data, int64_t per_sample, const int64_t *sel, int64_t n,
+                             float **outs, double *ms) {
+  int nout = eng->num_outputs(ex);
   float *in = malloc(B * per_sample * sizeof(float));
   float **o = calloc(nout, sizeof(float *));
   if (!in || !o) {
@@ -247,12 +248,12 @@ static ajpq_status_t run_all(ajpq_executor_t *ex, const float *data, int64_t per
     for (int64_t j = 0; j < m; ++j)
       memcpy(in + j * per_sample, data + sel[s + j] * per_sample, per_sample * sizeof(float));
     for (int i = 0; i < nout; ++i) {
-      const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+      const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, i);
       o[i] = outs[i] + s * (oi->numel / B);
     }
     const float *ins[1] = {in};
     double t0 = now_ms();
-    st = ajpq_executor_run(ex, m, ins, o);
+    st = eng->run(ex, m, ins, o);
     t += now_ms() - t0;
   }
   free(in);
@@ -387,10 +388,10 @@ int main(int argc, char **argv) {
   args_t a;
   if (parse_args(argc, argv, &a))
     return 1;
-  if (strcmp(a.engine, "reference")) {
-    /* Hook for the kernels engineer: --engine=jit runs the lowered model. */
-    fprintf(stderr, "ajpq-runner: error: --engine=%s is not available (only 'reference')\n",
-            a.engine);
+  const ajpq_runner_engine_t *eng = ajpq_runner_engine_find(a.engine);
+  if (!eng) {
+    fprintf(stderr, "ajpq-runner: error: --engine=%s is not available (built: %s)\n", a.engine,
+            ajpq_runner_engine_names());
     return 1;
   }
   ajpq_manifest_t *man = NULL;
@@ -553,15 +554,16 @@ int main(int argc, char **argv) {
   ajpq_executor_options_init(&eo);
   eo.batch = a.batch;
   eo.threads = a.threads;
-  ajpq_executor_t *ex = NULL, *rex = NULL;
-  if ((st = ajpq_executor_create_from_module(mod, a.func, &eo, &ex)))
+  void *ex = NULL;
+  ajpq_executor_t *rex = NULL;
+  if ((st = eng->create(mod, a.func, &eo, &ex)))
     return fail(ajpq_status_annotate(st, "%s", model));
-  if (ajpq_executor_num_inputs(ex) != 1) {
+  if (eng->num_inputs(ex) != 1) {
     fprintf(stderr, "ajpq-runner: error: %s: the runner feeds exactly one input (model has %d)\n",
-            model, ajpq_executor_num_inputs(ex));
+            model, eng->num_inputs(ex));
     return 1;
   }
-  const ajpq_executor_tensor_info_t *ii = ajpq_executor_input_info(ex, 0);
+  const ajpq_executor_tensor_info_t *ii = eng->input_info(ex, 0);
   int64_t per_sample = ii->numel / a.batch;
   if (data->numel / total != per_sample || data->rank != ii->rank) {
     fprintf(stderr, "ajpq-runner: error: %s: sample shape does not match input '%s' of %s (",
@@ -577,13 +579,21 @@ int main(int argc, char **argv) {
               data_path, d, (long long)data->dims[d], ii->name, model, (long long)ii->dims[d]);
       return 1;
     }
-  if (a.weight_bits && (st = fake_quantize_all(ex, a.weight_bits)))
-    return fail(ajpq_status_annotate(st, "%s", model));
-  int nout = ajpq_executor_num_outputs(ex);
+  if (a.weight_bits) {
+    ajpq_executor_t *wex = eng->executor ? eng->executor(ex) : NULL;
+    if (!wex) {
+      fprintf(stderr, "ajpq-runner: error: --weight-bits needs an engine with the weight swap "
+                      "(--engine=reference)\n");
+      return 1;
+    }
+    if ((st = fake_quantize_all(wex, a.weight_bits)))
+      return fail(ajpq_status_annotate(st, "%s", model));
+  }
+  int nout = eng->num_outputs(ex);
   int64_t *per = calloc(nout + 1, sizeof(int64_t));
   float **outs = calloc(nout + 1, sizeof(float *));
   for (int i = 0; i < nout; ++i) {
-    const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+    const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, i);
     per[i] = oi->numel / a.batch;
     outs[i] = malloc((n + a.batch) * per[i] * sizeof(float) + 4);
   }
@@ -594,7 +604,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   double ms = 0;
-  if ((st = run_all(ex, data->data, per_sample, sel, n, outs, &ms)))
+  if ((st = run_all(eng, ex, a.batch, data->data, per_sample, sel, n, outs, &ms)))
     return fail(ajpq_status_annotate(st, "%s", model));
 
   float **routs = NULL;
@@ -622,7 +632,8 @@ int main(int argc, char **argv) {
       routs[i] = malloc((n + a.batch) * rper[i] * sizeof(float) + 4);
     }
     double rms;
-    if ((st = run_all(rex, data->data, per_sample, sel, n, routs, &rms)))
+    if ((st = run_all(&ajpq_runner_engine_reference, rex, a.batch, data->data, per_sample, sel,
+                      n, routs, &rms)))
       return fail(ajpq_status_annotate(st, "%s", a.reference));
   }
 
@@ -722,7 +733,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     for (int i = 0; i < nout; ++i) {
-      const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(ex, i);
+      const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, i);
       int64_t dims[AJPQ_EXECUTOR_MAX_RANK + 1];
       int r = 0;
       dims[r++] = n;
@@ -772,7 +783,7 @@ int main(int argc, char **argv) {
   free(rper);
   free(lab);
   free(sel);
-  ajpq_executor_destroy(ex);
+  eng->destroy(ex);
   ajpq_executor_destroy(rex);
   if (!mlirModuleIsNull(mod))
     mlirModuleDestroy(mod);

@@ -1,0 +1,220 @@
+#!/bin/sh
+# ajpq's end-to-end demo (`make demo`): compress BlazeFace front on real data (LFW), compile it,
+# run it, print one before/after table and write out/demo/.
+#
+#   sh scripts/demo.sh
+#
+# Steps (each failure names its step and exits 1; nothing is faked):
+#   0 setup    install missing Debian packages (scripts/install-deps.sh), configure + build the
+#              three tools, fetch models and data (scripts/fetch-data.sh; offline once fetched)
+#   1 import   ajpq-translate --import-onnx  -> out/demo/imported.mlir
+#   2 fp32     ajpq-runner --json on the manifest's evaluation split + ajpq-cost-report
+#   3 search   ajpq-opt --joint-compress (budget target-size-ratio, calibration split of the
+#              manifest) -> compressed.mlir, strategy.json, bits-per-channel.svg
+#              + ajpq-runner / ajpq-cost-report on the result
+#   4 compile  ajpq-translate --mlir-to-obj -> model.o + model.h; a C harness
+#              (scripts/demo/run_object.c) links model.o and runs it on the evaluation split;
+#              the fp32 model is compiled the same way (fp32.o) for the latency baseline
+#   5 report   the table on stdout, out/demo/report.json (keys: docs/tutorial.md)
+# Exit 0 only if every step worked and the compressed model met its budget.
+#
+# Knobs (environment):
+#   AJPQ_DEMO_EPISODES    search episodes (default 300; CI uses a short form, e.g. 12)
+#   AJPQ_DEMO_WARMUP      warm-up episodes (default: min(20, episodes/3))
+#   AJPQ_DEMO_RATIO       target-size-ratio (default 0.1667, i.e. >= 6x smaller)
+#   AJPQ_DEMO_SEED        seed (default 1)
+#   AJPQ_DEMO_OUT         output folder (default out/demo in the repository)
+#   AJPQ_DEMO_SETUP=0     skip step 0 (tools already built in AJPQ_BUILD_DIR, data fetched)
+#   AJPQ_DEMO_FP32_OBJ=0  do not compile the fp32 model (no compiled fp32 latency baseline)
+#   AJPQ_BUILD_DIR        build folder (default build/ in the repository)
+#   AJPQ_DATA             data cache (default ~/.cache/ajpq)
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${AJPQ_BUILD_DIR:-$root/build}
+out=${AJPQ_DEMO_OUT:-$root/out/demo}
+export AJPQ_DATA="${AJPQ_DATA:-$HOME/.cache/ajpq}"
+episodes=${AJPQ_DEMO_EPISODES:-300}
+ratio=${AJPQ_DEMO_RATIO:-0.1667}
+seed=${AJPQ_DEMO_SEED:-1}
+if [ -n "${AJPQ_DEMO_WARMUP:-}" ]; then
+  warmup=$AJPQ_DEMO_WARMUP
+else
+  warmup=$((episodes / 3))
+  [ "$warmup" -gt 20 ] && warmup=20
+fi
+manifest=$root/zoo/blazeface-front.json
+py=/usr/bin/python3
+bin=$build/bin
+
+step_name="start"
+t_start=$(date +%s)
+step() {
+  step_name="$1"
+  echo
+  echo "== demo step $1 =="
+}
+on_exit() {
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    echo >&2
+    echo "demo: FAILED at step $step_name (exit $rc); partial outputs in $out" >&2
+  fi
+}
+trap on_exit EXIT
+die() {
+  echo "demo: error in step $step_name: $*" >&2
+  exit 1
+}
+need_tool() { # need_tool BINARY FLAG WHAT: the tool exists and knows FLAG
+  [ -x "$bin/$1" ] || die "$bin/$1 does not exist ($3 is missing)"
+  "$bin/$1" --help 2>&1 | grep -q -e "$2" || die "$1 has no $2 ($3 is missing)"
+}
+# json_get FILE KEY...: prints a value of a JSON file (standard library only).
+json_get() {
+  "$py" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    d=d[int(k)] if isinstance(d,list) else d[k]
+print(json.dumps(d) if isinstance(d,(list,dict)) else d)' "$@"
+}
+now() { date +%s.%N; }
+
+[ -f "$manifest" ] || die "$manifest is missing"
+case "$episodes" in '' | *[!0-9]*) die "AJPQ_DEMO_EPISODES must be a positive integer" ;; esac
+[ "$episodes" -ge 1 ] || die "AJPQ_DEMO_EPISODES must be >= 1"
+
+# ---------------------------------------------------------------------------------------------
+if [ "${AJPQ_DEMO_SETUP:-1}" != 0 ]; then
+  step "0 setup (packages, build, data)"
+  sh "$root/scripts/install-deps.sh" || die "installing Debian packages failed"
+  [ -x "$py" ] || die "$py not found (Debian python3)"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+    die "cmake configure failed"
+  cmake --build "$build" --target ajpq-translate ajpq-opt ajpq-runner ||
+    die "building ajpq-translate, ajpq-opt, ajpq-runner failed"
+  [ -f "$root/scripts/fetch-data.sh" ] || die "scripts/fetch-data.sh is missing"
+  sh "$root/scripts/fetch-data.sh" || die "fetching models and data failed"
+fi
+[ -x "$py" ] || die "$py not found (Debian python3)"
+
+onnx=$AJPQ_DATA/$(json_get "$manifest" model onnx)
+inputs=$AJPQ_DATA/$(json_get "$manifest" data inputs)
+labels=$AJPQ_DATA/$(json_get "$manifest" data labels)
+threshold=$(json_get "$manifest" threshold)
+shape=$(json_get "$manifest" model mlir_input_shapes 0)
+ranges=$("$py" -c 'import json,sys
+print(",".join("%d:%d" % (b, e) for b, e in json.load(open(sys.argv[1]))["splits"]["evaluation"]))' "$manifest")
+scored=$("$py" -c 'import json,sys
+print(",".join(str(o) for o in json.load(open(sys.argv[1]))["postprocess"]["outputs"]))' "$manifest")
+for f in "$onnx" "$inputs" "$labels"; do
+  [ -f "$f" ] || die "$f is missing: run 'make data' (scripts/fetch-data.sh)"
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+
+# ---------------------------------------------------------------------------------------------
+step "1 import (ajpq-translate --import-onnx)"
+need_tool ajpq-translate --import-onnx "the ONNX importer (issue 3)"
+"$bin/ajpq-translate" --import-onnx "$onnx" --input-shape="$shape" -o "$out/imported.mlir" ||
+  die "importing $onnx failed"
+echo "imported $(basename "$onnx") -> $out/imported.mlir"
+
+# ---------------------------------------------------------------------------------------------
+step "2 fp32 (ajpq-runner, ajpq-cost-report)"
+need_tool ajpq-runner --manifest "the runner (issue 4)"
+need_tool ajpq-opt --list-passes "the driver"
+"$bin/ajpq-opt" --list-passes 2>&1 | grep -q -e '--ajpq-cost-report' ||
+  die "ajpq-opt has no --ajpq-cost-report (issue 5)"
+"$bin/ajpq-runner" "$out/imported.mlir" --manifest "$manifest" --json >"$out/fp32-runner.json" ||
+  die "ajpq-runner on the fp32 model failed"
+"$bin/ajpq-opt" "$out/imported.mlir" --ajpq-cost-report="json=$out/fp32-cost.json quiet=true" \
+  -o /dev/null || die "ajpq-cost-report on the fp32 model failed"
+echo "fp32 on the evaluation split: accuracy $(json_get "$out/fp32-runner.json" accuracy)," \
+  "AUC $(json_get "$out/fp32-runner.json" auc), weight bytes $(json_get "$out/fp32-cost.json" total weight_bytes)," \
+  "MACs $(json_get "$out/fp32-cost.json" total macs)"
+
+# ---------------------------------------------------------------------------------------------
+step "3 search (ajpq-opt --joint-compress, $episodes episodes, target-size-ratio=$ratio)"
+"$bin/ajpq-opt" --list-passes 2>&1 | grep -q -e '--joint-compress' ||
+  die "ajpq-opt has no --joint-compress (issue 5)"
+t0=$(now)
+"$bin/ajpq-opt" "$out/imported.mlir" \
+  --joint-compress="target-size-ratio=$ratio calibration=$manifest seed=$seed episodes=$episodes warmup=$warmup strategy-out=$out/strategy.json report-svg=$out/bits-per-channel.svg" \
+  -o "$out/compressed.mlir" || die "--joint-compress failed"
+t1=$(now)
+search_s=$("$py" -c "print('%.1f' % ($t1 - $t0))")
+for f in compressed.mlir strategy.json bits-per-channel.svg; do
+  [ -s "$out/$f" ] || die "--joint-compress did not write $f"
+done
+"$bin/ajpq-opt" "$out/compressed.mlir" --ajpq-cost-report="json=$out/compressed-cost.json quiet=true" \
+  -o /dev/null || die "ajpq-cost-report on the compressed model failed"
+"$bin/ajpq-runner" "$out/compressed.mlir" --manifest "$manifest" --json >"$out/compressed-runner.json" ||
+  die "ajpq-runner on the compressed model failed"
+echo "compressed on the evaluation split: accuracy $(json_get "$out/compressed-runner.json" accuracy)," \
+  "AUC $(json_get "$out/compressed-runner.json" auc), weight bytes $(json_get "$out/compressed-cost.json" total weight_bytes)"
+
+# ---------------------------------------------------------------------------------------------
+step "4 compile (ajpq-translate --mlir-to-obj) and run model.o"
+need_tool ajpq-translate --mlir-to-obj "object emission (issue 6)"
+command -v cc >/dev/null 2>&1 || die "no C compiler (cc)"
+# compile_and_run MODULE NAME: NAME.o + NAME.h, the harness linked against them, its output in
+# NAME-object.txt.
+compile_and_run() {
+  "$bin/ajpq-translate" --mlir-to-obj "$1" -o "$out/$2.o" --header="$out/$2.h" ||
+    die "ajpq-translate --mlir-to-obj $1 failed"
+  mkdir -p "$out/harness-$2"
+  glue=$out/harness-$2/glue.h
+  # glue.h: sizes and call of the generated main_run, read off the header's documented ABI.
+  nin=$(grep -c '^ \*   in[0-9]*: float\[' "$out/$2.h" || true)
+  [ "$nin" = 1 ] || die "$2.h: the demo harness handles one input, the header documents $nin"
+  {
+    echo "#include \"$out/$2.h\""
+    sed -n 's/^ \*   in0: float\[\([0-9]*\)\].*/#define DEMO_IN_FLOATS \1L/p' "$out/$2.h"
+    nout=$(grep -c '^ \*   out[0-9]*: float\[' "$out/$2.h")
+    echo "#define DEMO_NOUT $nout"
+    printf 'static const long demo_out_floats[DEMO_NOUT] = {'
+    sed -n 's/^ \*   out[0-9]*: float\[\([0-9]*\)\].*/\1,/p' "$out/$2.h" | tr -d '\n'
+    echo '};'
+    printf '#define DEMO_CALL(in, o) main_run((in)'
+    i=0
+    while [ $i -lt "$nout" ]; do
+      printf ', (o)[%d]' $i
+      i=$((i + 1))
+    done
+    echo ')'
+  } >"$glue"
+  grep -q 'static inline void main_run' "$out/$2.h" || die "$2.h has no main_run()"
+  cc -O2 -std=c11 -Wall -include "$glue" -o "$out/harness-$2/run_object" \
+    "$root/scripts/demo/run_object.c" "$out/$2.o" -lm || die "linking $2.o with the harness failed"
+  "$out/harness-$2/run_object" "$inputs" "$ranges" "$scored" >"$out/$2-object.txt" ||
+    die "running $2.o failed"
+}
+compile_and_run "$out/compressed.mlir" model
+echo "model.o on the evaluation split: $(tail -n 1 "$out/model-object.txt")"
+if [ "${AJPQ_DEMO_FP32_OBJ:-1}" != 0 ]; then
+  compile_and_run "$out/imported.mlir" fp32
+  echo "fp32.o on the evaluation split: $(tail -n 1 "$out/fp32-object.txt")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+step "5 report"
+"$py" "$root/scripts/demo/report.py" "$out" "$labels" "$threshold" "$ratio" "$episodes" "$seed" \
+  "$search_s" || die "the report failed (budget not met or a number missing)"
+# The compiled model must compute what the executor computes (issue 6): at most one of the
+# evaluation samples may flip at the threshold (float summation order differs).
+"$py" - "$out/report.json" <<'EOF' || die "model.o disagrees with the executor on the compressed model"
+import json, sys
+r = json.load(open(sys.argv[1]))["compressed"]
+n = r["n"]
+d = abs(r["compiled_accuracy"] - r["accuracy"]) * n
+if d > 1.0 + 1e-9:
+    print("demo: model.o accuracy %.4f vs executor %.4f (%d of %d samples differ)"
+          % (r["compiled_accuracy"], r["accuracy"], round(d), n), file=sys.stderr)
+    sys.exit(1)
+EOF
+echo
+echo "outputs in $out:"
+(cd "$out" && ls -1 imported.mlir compressed.mlir strategy.json bits-per-channel.svg report.json model.o model.h)
+echo "demo: OK in $(($(date +%s) - t_start)) s"
