@@ -47,7 +47,8 @@ typedef struct ajpq_executor_s ajpq_executor_t;
 typedef struct {
   /* Samples per run, >= 1 (default 1). Shapes are planned for this batch size. */
   int64_t batch;
-  /* Worker threads for OpenBLAS and the executor's own loops; 0 = all online CPUs (default). */
+  /* Threads a run may use (the caller plus workers of a process-wide pool; OpenBLAS itself is
+   * called single-threaded on disjoint row blocks); 0 = all online CPUs (default). */
   int threads;
 } ajpq_executor_options_t;
 

@@ -356,6 +356,7 @@ static void test_shapes(MlirContext ctx, const char *path) {
       {"conv 1x1 cin 130", conv(1, 5, 6, 130, 1, 1, 1, 1, 0, 1), 0, 1},
       {"grouped 3 groups", conv(1, 8, 8, 12, 3, 3, 3, 1, 1, 1), 0, 1},
       {"depthwise 3x3 s2", conv(1, 10, 9, 24, 3, 3, 24, 2, 1, 1), 0, 1},
+      {"depthwise x2 dil 2", conv(1, 7, 7, 12, 3, 3, 12, 1, 1, 2), 0, 1},
       {"f32 conv 3x3", conv(1, 7, 6, 5, 3, 3, 1, 1, 1, 1), 0, 0},
       {"f32 matmul", gemv(3, 77), 1, 0},
   };

@@ -15,6 +15,7 @@
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: ajpq-kernels-model-check model.mlir inputs.npy labels.npy BEGIN END [OUTS]\n");
     return 1;
   }
+  /* The lowered model allocates its intermediate tensors per call; keep
+   * glibc from returning them to the kernel (mmap/munmap and page faults on
+   * every call cost 2-3x at BlazeFace sizes). See docs/kernels.md. */
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
   long begin = atol(argv[4]), end = atol(argv[5]);
   int outs[16], nouts = 0;
   const char *ol = argc > 6 ? argv[6] : "0,1";

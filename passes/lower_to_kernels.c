@@ -862,6 +862,103 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   return ok;
 }
 
+
+/* Depthwise int8 conv with one output channel per input channel (NHWC makes
+ * the channels contiguous): per output pixel and 16-channel chunk, int32
+ * vector accumulators over the KH·KW window (codes table [K][N] u8), the
+ * same fp32 epilogue as everywhere, vectorized. */
+static int emit_dw_vector(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                          const ajpq_kernels_packed_t *p, int32_t zx, float in_scale) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k;
+  char gname[128];
+  sb_t b = {0};
+  float *scl = malloc((size_t)N * sizeof(float));
+  if (!scl)
+    return 0;
+  for (int64_t j = 0; j < N; ++j)
+    scl[j] = in_scale * p->scale[j];
+  snprintf(gname, sizeof gname, "%s_codes", name);
+  add_global(L, &b, gname, "i8", K * N, p->codes);
+  snprintf(gname, sizeof gname, "%s_scl", name);
+  add_global(L, &b, gname, "f32", N, scl);
+  snprintf(gname, sizeof gname, "%s_zp", name);
+  add_global(L, &b, gname, "f32", N, p->zero_point);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  add_global(L, &b, gname, "f32", N, p->bias);
+  free(scl);
+  char xs[256];
+  shape_text(G->xt, xs, sizeof xs);
+  emit_header(&b, name, G, "i8", 0);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n    %%c16 = arith.constant 16 : index\n");
+  sb_printf(&b, "    %%codes = memref.get_global @%s_codes : memref<%lldxi8>\n", name, (long long)(K * N));
+  sb_printf(&b, "    %%scl = memref.get_global @%s_scl : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%zpt = memref.get_global @%s_zp : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
+  sb_printf(&b, "    %%z32 = arith.constant dense<0> : vector<16xi32>\n    %%z8 = arith.constant dense<0> : vector<16xi8>\n");
+  sb_printf(&b, "    %%zf = arith.constant dense<0.0> : vector<16xf32>\n");
+  sb_printf(&b, "    %%zxs = arith.constant %d : i32\n    %%zx16 = vector.broadcast %%zxs : i32 to vector<16xi32>\n", zx);
+  CIDX(cP, P);
+  CIDX(cN, N);
+  CIDX(cKH, g->kh);
+  CIDX(cKW, g->kw);
+  CIDX(cSH, g->stride_h);
+  CIDX(cSW, g->stride_w);
+  CIDX(cPT, g->pad_top);
+  CIDX(cPL, g->pad_left);
+  CIDX(cDH, g->dil_h);
+  CIDX(cDW, g->dil_w);
+  CIDX(cH, g->h);
+  CIDX(cW, g->w);
+  sb_printf(&b, "    scf.for %%pix = %%c0 to %s step %%c1 {\n", cP);
+  int tag = b.id++;
+  emit_pixel_coords(&b, G, "%pix", tag);
+  sb_printf(&b, "    scf.for %%n0 = %%c0 to %s step %%c16 {\n", cN);
+  sb_printf(&b, "    %%rem = arith.subi %s, %%n0 : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cN);
+  sb_printf(&b, "    %%r:2 = scf.for %%ky = %%c0 to %s step %%c1 iter_args(%%a0 = %%z32, %%s0 = %%z32) -> (vector<16xi32>, vector<16xi32>) {\n", cKH);
+  sb_printf(&b, "    %%r2:2 = scf.for %%kx = %%c0 to %s step %%c1 iter_args(%%a1 = %%a0, %%s1 = %%s0) -> (vector<16xi32>, vector<16xi32>) {\n", cKW);
+  sb_printf(&b, "    %%iy0 = arith.muli %%py%d, %s : index\n    %%iy1 = arith.subi %%iy0, %s : index\n", tag, cSH, cPT);
+  sb_printf(&b, "    %%kyd = arith.muli %%ky, %s : index\n    %%iy = arith.addi %%iy1, %%kyd : index\n", cDH);
+  sb_printf(&b, "    %%ix0 = arith.muli %%px%d, %s : index\n    %%ix1 = arith.subi %%ix0, %s : index\n", tag, cSW, cPL);
+  sb_printf(&b, "    %%kxd = arith.muli %%kx, %s : index\n    %%ix = arith.addi %%ix1, %%kxd : index\n", cDW);
+  sb_printf(&b, "    %%okh = arith.cmpi ult, %%iy, %s : index\n    %%okw = arith.cmpi ult, %%ix, %s : index\n", cH, cW);
+  sb_printf(&b, "    %%ok = arith.andi %%okh, %%okw : i1\n");
+  sb_printf(&b, "    %%r3:2 = scf.if %%ok -> (vector<16xi32>, vector<16xi32>) {\n");
+  sb_printf(&b, "    %%xv = vector.maskedload %%x[%%pb%d, %%iy, %%ix, %%n0], %%m, %%z8 : memref<%si8>, vector<16xi1>, vector<16xi8> into vector<16xi8>\n",
+            tag, xs);
+  sb_printf(&b, "    %%kk0 = arith.muli %%ky, %s : index\n    %%kk = arith.addi %%kk0, %%kx : index\n", cKW);
+  CIDX(cNN, N);
+  sb_printf(&b, "    %%ci0 = arith.muli %%kk, %s : index\n    %%ci = arith.addi %%ci0, %%n0 : index\n", cNN);
+  sb_printf(&b, "    %%qv = vector.maskedload %%codes[%%ci], %%m, %%z8 : memref<%lldxi8>, vector<16xi1>, vector<16xi8> into vector<16xi8>\n",
+            (long long)(K * N));
+  sb_printf(&b, "    %%x32 = arith.extsi %%xv : vector<16xi8> to vector<16xi32>\n    %%q32 = arith.extui %%qv : vector<16xi8> to vector<16xi32>\n");
+  /* masked-off lanes: x loaded as 0 -> xd = -zx, q = 0: acc unaffected; S
+   * garbage in lanes that are never stored. */
+  sb_printf(&b, "    %%xd = arith.subi %%x32, %%zx16 : vector<16xi32>\n    %%pr = arith.muli %%xd, %%q32 : vector<16xi32>\n");
+  sb_printf(&b, "    %%a3 = arith.addi %%a1, %%pr : vector<16xi32>\n    %%s3 = arith.addi %%s1, %%xd : vector<16xi32>\n");
+  sb_printf(&b, "    scf.yield %%a3, %%s3 : vector<16xi32>, vector<16xi32>\n    } else {\n");
+  sb_printf(&b, "    scf.yield %%a1, %%s1 : vector<16xi32>, vector<16xi32>\n    }\n");
+  sb_printf(&b, "    scf.yield %%r3#0, %%r3#1 : vector<16xi32>, vector<16xi32>\n    }\n");
+  sb_printf(&b, "    scf.yield %%r2#0, %%r2#1 : vector<16xi32>, vector<16xi32>\n    }\n");
+  sb_printf(&b, "    %%af = arith.sitofp %%r#0 : vector<16xi32> to vector<16xf32>\n    %%sf = arith.sitofp %%r#1 : vector<16xi32> to vector<16xf32>\n");
+  const char *tabs[3] = {"scl", "zpt", "bias"};
+  for (int t = 0; t < 3; ++t)
+    sb_printf(&b, "    %%e_%s = vector.maskedload %%%s[%%n0], %%m, %%zf : memref<%lldxf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>\n",
+              tabs[t], tabs[t], (long long)N);
+  sb_printf(&b, "    %%zs = arith.mulf %%e_zpt, %%sf : vector<16xf32>\n    %%t = arith.subf %%af, %%zs : vector<16xf32>\n");
+  sb_printf(&b, "    %%st = arith.mulf %%e_scl, %%t : vector<16xf32>\n    %%yv = arith.addf %%st, %%e_bias : vector<16xf32>\n");
+  sb_printf(&b, "    vector.maskedstore %%y2[%%pix, %%n0], %%m, %%yv : memref<%lldx%lldxf32>, vector<16xi1>, vector<16xf32>\n",
+            (long long)P, (long long)N);
+  sb_printf(&b, "    }\n    }\n    return\n}\n");
+  if (b.oom) {
+    free(b.s);
+    return 0;
+  }
+  int ok = splice(L, op, b.s);
+  free(b.s);
+  return ok;
+}
+
 /* ------------------------------------------ compute: scalar direct kernel */
 
 /* Direct kernel over the window, for i8 depthwise (int32 accumulation with
@@ -1256,6 +1353,8 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
     ok = emit_i8_gemm(L, op, name, &G, p, a.input_zero_point, a.input_scale);
   else if (is_i8 && G.g.cin_per_group > 1)
     ok = emit_i8_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
+  else if (is_i8 && !G.is_matmul && G.g.cin_per_group == 1 && G.g.n == G.g.groups && !getenv("AJPQ_NO_DW_VECTOR"))
+    ok = emit_dw_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
   else
     ok = emit_direct(L, op, name, &G, p, is_i8, a.input_zero_point, a.input_scale);
 done:

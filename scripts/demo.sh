@@ -186,8 +186,21 @@ compile_and_run() {
     echo ')'
   } >"$glue"
   grep -q 'static inline void main_run' "$out/$2.h" || die "$2.h has no main_run()"
-  cc -O2 -std=c11 -Wall -include "$glue" -o "$out/harness-$2/run_object" \
-    "$root/scripts/demo/run_object.c" "$out/$2.o" -lm || die "linking $2.o with the harness failed"
+  # model.o should need only libc (memcpy/malloc/free/memset). Symbols beyond those are
+  # reported; MLIR's memrefCopy (libmlir_c_runner_utils) is linked from LLVM 22 if needed.
+  extra=$(nm -u "$out/$2.o" | awk '{print $2}' | grep -v -x -e malloc -e free -e memcpy -e memset \
+    -e memmove -e aligned_alloc -e posix_memalign -e 'expf' -e 'tanhf' -e 'logf' -e 'sqrtf' || true)
+  runtime=""
+  if [ -n "$extra" ]; then
+    echo "demo: warning: $2.o is not self-contained, it needs: $(echo $extra)" >&2
+    [ "$extra" = memrefCopy ] ||
+      die "$2.o needs symbols the harness cannot provide: $(echo $extra)"
+    runtime="-L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib -lmlir_c_runner_utils"
+    echo "$2.o: linked with $runtime" >>"$out/link-notes.txt"
+  fi
+  # shellcheck disable=SC2086
+  cc -O2 -std=c11 -Wall -D_POSIX_C_SOURCE=200809L -include "$glue" -o "$out/harness-$2/run_object" \
+    "$root/scripts/demo/run_object.c" "$out/$2.o" $runtime -lm || die "linking $2.o with the harness failed"
   "$out/harness-$2/run_object" "$inputs" "$ranges" "$scored" >"$out/$2-object.txt" ||
     die "running $2.o failed"
 }

@@ -254,8 +254,25 @@ static int run_testcase(MlirDialectRegistry reg, ajpq_onnx_testcase_t *tc, const
       off += 3 + 2 * (size_t)tc->outputs[i].rank;
     }
   }
-  /* Result buffers are malloc'ed by the JIT'd code unless they alias an
-   * input; leak them (a test process) rather than guess. */
+  /* Results are owned by the caller (ownership-based buffer deallocation
+   * clones anything it does not own), malloc'ed by the JIT'd code: free each
+   * distinct allocation once, never an input buffer or a global's marker. */
+  {
+    size_t off = 0;
+    void *freed[64];
+    int nf = 0;
+    for (int i = 0; i < tc->n_outputs && i < 64; ++i) {
+      void *p = (void *)(intptr_t)res[off];
+      int skip = !p || (uintptr_t)p == 0xdeadbeef;
+      for (int k = 0; k < nf && !skip; ++k)
+        skip = freed[k] == p;
+      for (int k = 0; k < n_in && !skip; ++k)
+        skip = runtime[k] && (void *)tc->inputs[k].f32 == p;
+      if (!skip)
+        free(freed[nf++] = p);
+      off += 3 + 2 * (size_t)tc->outputs[i].rank;
+    }
+  }
   free(res);
   mlirExecutionEngineDestroy(jit);
 done:

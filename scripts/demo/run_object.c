@@ -18,7 +18,9 @@
  * Prints "score <sample> <value>" lines, then "latency_ms_per_sample <ms>".
  * Errors (bad file, shape mismatch, range out of bounds, non-finite output):
  * a message naming the file or sample on stderr, exit 1. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +128,7 @@ int main(int argc, char **argv) {
 
   FILE *f = fopen(path, "rb");
   if (!f) return fail("cannot open", path);
-  long n, per;
+  long n = 0, per = 0;
   if (read_npy_header(f, path, &n, &per)) return 1;
   if (per != DEMO_IN_FLOATS) {
     fprintf(stderr, "run_object: error: %s: %ld floats per sample, the model wants %ld\n", path,
