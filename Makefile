@@ -45,6 +45,11 @@ check: build data
 data: deps
 	@if [ -x scripts/fetch-data.sh ]; then sh scripts/fetch-data.sh; fi
 
+# The end-to-end demo: compress BlazeFace front on LFW, compile, run, print the table and
+# write out/demo/. Owned by scripts/demo.sh (knobs: AJPQ_DEMO_EPISODES etc., see the script).
+demo: deps
+	@AJPQ_BUILD_DIR=$(abspath $(BUILD_DIR)) sh scripts/demo.sh
+
 clean:
 	rm -rf build build-asan
 

@@ -136,6 +136,18 @@ const char *ajpq_dialect_irdl_source(void);
  * parse or load — a build bug, not user error. */
 bool ajpq_dialect_load(MlirContext ctx);
 
+/* Deepest nesting of (), [] and {} that MLIR text may have before it is
+ * parsed: MLIR's recursive-descent parser overflows an 8 MiB stack near depth
+ * 10000 (a crash in upstream mlir-opt too); real IR stays far below this. */
+#define AJPQ_MLIR_MAX_NESTING 1000
+
+/* Scans MLIR text (`len` bytes; strings and `//` comments skipped) and
+ * returns true if its bracket nesting never exceeds `limit`; otherwise false
+ * with the 1-based line/column of the first bracket beyond it, so a tool can
+ * reject the input with a clear error before the parser crashes. */
+bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line,
+                          unsigned *col);
+
 /* Kind of an ajpq op; AJPQ_OP_NONE for any other op. */
 typedef enum {
   AJPQ_OP_NONE = 0,

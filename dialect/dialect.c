@@ -54,3 +54,45 @@ ajpq_op_kind_t ajpq_op_kind(MlirOperation op) {
   }
   return AJPQ_OP_NONE;
 }
+
+bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line,
+                          unsigned *col) {
+  unsigned ln = 1, cl = 1;
+  int depth = 0;
+  bool in_string = false, in_comment = false;
+  for (size_t i = 0; i < len; ++i, ++cl) {
+    char c = text[i];
+    if (c == '\n') {
+      ++ln;
+      cl = 0;
+      in_comment = false;
+      in_string = false; /* MLIR strings do not span lines */
+      continue;
+    }
+    if (in_comment)
+      continue;
+    if (in_string) {
+      if (c == '\\' && i + 1 < len && text[i + 1] != '\n') {
+        ++i;
+        ++cl;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '/' && i + 1 < len && text[i + 1] == '/') {
+      in_comment = true;
+    } else if (c == '(' || c == '[' || c == '{') {
+      if (++depth > limit) {
+        *line = ln;
+        *col = cl;
+        return false;
+      }
+    } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}

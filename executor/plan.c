@@ -843,7 +843,20 @@ static ajpq_status_t parse_op(ajpq_executor_t *ex, MlirOperation op) {
   }
   if (st)
     return st;
-  return def_val(ex, mlirOperationGetResult(op, 0), op, &s->out);
+  AJPQ_RETURN_IF_ERROR(def_val(ex, mlirOperationGetResult(op, 0), op, &s->out));
+  /* Fold reshapes / identities of constants (e.g. a Gemm weight reshaped to [1, K, N]) into
+   * constants, so the consumer sees constant weights (a compressible layer). */
+  val_t *in0 = &ex->vals[s->in[0]], *res = &ex->vals[s->out];
+  if ((s->kind == K_RESHAPE || s->kind == K_COPY) && in0->cdata && in0->dt == res->dt &&
+      in0->numel == res->numel) {
+    size_t bytes = (size_t)res->numel * dt_size(res->dt);
+    res->cdata = malloc(bytes ? bytes : 1);
+    if (!res->cdata)
+      return op_err(AJPQ_RESOURCE_EXHAUSTED, op, "out of memory");
+    memcpy(res->cdata, in0->cdata, bytes);
+    ex->nsteps--; /* s is the last step */
+  }
+  return NULL;
 }
 
 /* ---- shape / batch propagation ------------------------------------------------------------ */

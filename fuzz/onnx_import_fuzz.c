@@ -10,8 +10,8 @@
  * Without AJPQ_FUZZ the same function is linked into ajpq-onnx-fuzz-replay
  * (replay_main.c), which lit uses to replay the corpus and the crashers. */
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ajpq_onnx.h"
 #include "mlir-c/IR.h"
@@ -37,8 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       __builtin_trap();
     }
     ajpq_status_free(st);
-  }
-  else
+  } else
     mlirModuleDestroy(m);
   return 0;
 }

@@ -118,6 +118,9 @@ typedef struct {
   double threshold;      /* default 0.5 */
   bool has_expected_accuracy, has_expected_auc, has_expected_top1;
   double expected_accuracy, expected_auc, expected_top1;
+  int num_input_shapes;
+  char **input_shapes;   /* model.mlir_input_shapes, e.g. "input:0:1x128x128x3" (the name is
+                          * everything before the last ':') */
 } ajpq_manifest_t;
 
 /* Reads a manifest. Relative paths resolve against $AJPQ_DATA (default $HOME/.cache/ajpq)

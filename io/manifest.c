@@ -106,6 +106,9 @@ void ajpq_manifest_free(ajpq_manifest_t *m) {
   free(m->evaluation);
   free(m->post_outputs);
   free(m->metric);
+  for (int i = 0; i < m->num_input_shapes; ++i)
+    free(m->input_shapes[i]);
+  free(m->input_shapes);
   free(m);
 }
 
@@ -138,6 +141,25 @@ ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_m
     m->model_onnx = resolve(s, repo_root);
   if ((s = str_at(model, "mlir")))
     m->model_mlir = resolve(s, repo_root);
+  const cJSON *shapes = cJSON_GetObjectItemCaseSensitive(model, "mlir_input_shapes");
+  if (shapes) {
+    int n = cJSON_IsArray(shapes) ? cJSON_GetArraySize(shapes) : -1;
+    m->input_shapes = calloc(n > 0 ? n : 1, sizeof(char *));
+    for (int i = 0; i < n && m->input_shapes; ++i) {
+      const cJSON *e = cJSON_GetArrayItem(shapes, i);
+      if (!cJSON_IsString(e) || !strrchr(e->valuestring, ':')) {
+        n = -1;
+        break;
+      }
+      m->input_shapes[m->num_input_shapes++] = strdup(e->valuestring);
+    }
+    if (n < 0 || !m->input_shapes) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "%s: 'model.mlir_input_shapes' must be an array of \"NAME:DxD...\"",
+                            path);
+      goto done;
+    }
+  }
   const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
   if (!(s = str_at(data, "inputs"))) {
     st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: missing string 'data.inputs'", path);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ajpq_dialect.h"
@@ -158,6 +159,13 @@ ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out) {
   return NULL;
 }
 
+/* True iff `path` exists and is neither a regular file nor a directory
+ * (a device such as /dev/null, a FIFO, a socket). */
+static bool is_special_file(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+}
+
 ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_features,
                                        const char *obj_path) {
   LLVMInitializeNativeTarget();
@@ -197,13 +205,19 @@ ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_fea
     goto out;
   }
   char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", obj_path, (long)getpid());
+  /* A device or FIFO (-o /dev/null) is written in place: renaming a
+   * temporary file over it would replace the device node. */
+  if (is_special_file(obj_path))
+    snprintf(tmp, sizeof tmp, "%s", obj_path);
+  else
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", obj_path, (long)getpid());
   if (LLVMTargetMachineEmitToFile(tm, m, tmp, LLVMObjectFile, &msg)) {
     st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", obj_path, msg ? msg : "");
-    unlink(tmp);
+    if (strcmp(tmp, obj_path) != 0)
+      unlink(tmp);
     goto out;
   }
-  if (rename(tmp, obj_path) != 0) {
+  if (strcmp(tmp, obj_path) != 0 && rename(tmp, obj_path) != 0) {
     st = ajpq_status_make(AJPQ_IO_ERROR, "cannot rename '%s' to '%s'", tmp, obj_path);
     unlink(tmp);
   }
@@ -401,7 +415,11 @@ static void c_ident(const char *in, char *out, size_t len) {
 ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, const char *source,
                                         const char *path) {
   char tmp[4096], pre[160], guard[200];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  bool in_place = is_special_file(path); /* /dev/null, a FIFO: no rename */
+  if (in_place)
+    snprintf(tmp, sizeof tmp, "%s", path);
+  else
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "w");
   if (!f)
     return ajpq_status_make(AJPQ_IO_ERROR, "cannot create '%s'", tmp);
@@ -485,8 +503,9 @@ ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, con
   fprintf(f, ");\n}\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
   int bad = ferror(f) != 0;
   bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    unlink(tmp);
+  if (bad || (!in_place && rename(tmp, path) != 0)) {
+    if (!in_place)
+      unlink(tmp);
     return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s'", path);
   }
   return NULL;

@@ -86,8 +86,8 @@ typedef struct {
 
 /* Import options; fill with ajpq_onnx_options_init() first. */
 typedef struct {
-  const char *func_name;    /* name of the emitted func.func; default "main" */
-  const char *source_name;  /* file name used in locations and messages; default "<stdin>" */
+  const char *func_name;   /* name of the emitted func.func; default "main" */
+  const char *source_name; /* file name used in locations and messages; default "<stdin>" */
   const ajpq_onnx_input_shape_t *input_shapes; /* borrowed array, may be NULL */
   int n_input_shapes;
   /* Graph inputs bound to constants (matched by tensor name): the importer

@@ -17,11 +17,11 @@
 #include "import_internal.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
-#include "mlir-c/Dialect/Func.h"
-#include "mlir-c/Dialect/Tosa.h"
-#include "mlir-c/Dialect/Arith.h"
-#include "mlir-c/Dialect/Tensor.h"
 #include "mlir-c/Diagnostics.h"
+#include "mlir-c/Dialect/Arith.h"
+#include "mlir-c/Dialect/Func.h"
+#include "mlir-c/Dialect/Tensor.h"
+#include "mlir-c/Dialect/Tosa.h"
 
 /* ---- value table -------------------------------------------------------- */
 
@@ -238,8 +238,10 @@ MlirValue emit_shape(imp_t *im, int n, const int64_t *v) {
     snprintf(buf + o, sizeof(buf) - o, "]> : tensor<%dxindex>", n);
   if (n == 0)
     snprintf(buf, sizeof(buf), "dense<> : tensor<0xindex>");
-  MlirType st = mlirTypeParseGet(im->ctx, mlirStringRefCreateFromCString(
-                                              n == 0 ? "!tosa.shape<0>" : (snprintf(im->tmp, sizeof(im->tmp), "!tosa.shape<%d>", n), im->tmp)));
+  MlirType st = mlirTypeParseGet(
+      im->ctx, mlirStringRefCreateFromCString(
+                   n == 0 ? "!tosa.shape<0>"
+                          : (snprintf(im->tmp, sizeof(im->tmp), "!tosa.shape<%d>", n), im->tmp)));
   nattr_t at = {"values", mlirAttributeParseGet(im->ctx, mlirStringRefCreateFromCString(buf))};
   return emit(im, "tosa.const_shape", st, 0, NULL, 1, &at);
 }
@@ -494,8 +496,9 @@ void ajpq_onnx_load_dialects(MlirContext ctx) {
 }
 
 /* Type of a graph input/output from its ValueInfo, with shape overrides. */
-static ajpq_status_t value_info_shape(const ajpq_onnx_options_t *opts, const Onnx__ValueInfoProto *vi,
-                                      int is_input, int *rank, int64_t *dims, int32_t *dtype) {
+static ajpq_status_t value_info_shape(const ajpq_onnx_options_t *opts,
+                                      const Onnx__ValueInfoProto *vi, int is_input, int *rank,
+                                      int64_t *dims, int32_t *dtype) {
   const char *nm = vi->name ? vi->name : "";
   const Onnx__TypeProto *tp = vi->type;
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -514,8 +517,8 @@ static ajpq_status_t value_info_shape(const ajpq_onnx_options_t *opts, const Onn
                               ov->rank, sp->n_dim);
     for (int i = 0; sp && i < ov->rank; ++i) {
       const Onnx__TensorShapeProto__Dimension *d = sp->dim[i];
-      if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value > 0 &&
-          d->dim_value != ov->dims[i])
+      if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+          d->dim_value > 0 && d->dim_value != ov->dims[i])
         return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
                                 "--input-shape for '%s': dim %d is %lld but the model fixes it to "
                                 "%lld",
@@ -542,20 +545,21 @@ static ajpq_status_t value_info_shape(const ajpq_onnx_options_t *opts, const Onn
   *rank = (int)sp->n_dim;
   for (size_t i = 0; i < sp->n_dim; ++i) {
     const Onnx__TensorShapeProto__Dimension *d = sp->dim[i];
-    if (d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || d->dim_value <= 0) {
+    if (d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
+        d->dim_value <= 0) {
       if (!is_input) {
         dims[i] = -1;
         continue;
       }
-      return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
-                              "graph input '%s' has a dynamic or invalid dim %zu ('%s'): fix it with "
-                              "--input-shape=%s:...",
-                              nm, i,
-                              d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-                                      d->dim_param
-                                  ? d->dim_param
-                                  : "?",
-                              nm);
+      return ajpq_status_make(
+          AJPQ_INVALID_ARGUMENT,
+          "graph input '%s' has a dynamic or invalid dim %zu ('%s'): fix it with "
+          "--input-shape=%s:...",
+          nm, i,
+          d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param
+              ? d->dim_param
+              : "?",
+          nm);
     }
     dims[i] = d->dim_value;
   }
@@ -623,8 +627,8 @@ static void sanitize(const char *in, char *out, size_t n) {
   out[o] = 0;
 }
 
-static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const ajpq_onnx_options_t *opts,
-                                  MlirModule module) {
+static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g,
+                                  const ajpq_onnx_options_t *opts, MlirModule module) {
   im->graph = g;
   /* Initializers: constants. */
   for (size_t i = 0; i < g->n_initializer; ++i) {
@@ -636,8 +640,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
     v->cst = calloc(1, sizeof(*v->cst));
     if (!v->cst)
       return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-    AJPQ_RETURN_IF_ERROR(ajpq_status_annotate(ajpq_onnx_tensor_from_proto(tp, v->cst),
-                                              "%s: initializer", im->src));
+    AJPQ_RETURN_IF_ERROR(
+        ajpq_status_annotate(ajpq_onnx_tensor_from_proto(tp, v->cst), "%s: initializer", im->src));
     v->dtype = v->cst->dtype;
     v->rank = v->cst->rank;
     memcpy(v->dims, v->cst->dims, sizeof(v->dims));
@@ -663,8 +667,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
         bound = &opts->const_inputs[k];
     if (bound) {
       const Onnx__TypeProto *tp = vi->type;
-      int32_t decl = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
-                             tp->tensor_type->has_elem_type
+      int32_t decl = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
+                             tp->tensor_type && tp->tensor_type->has_elem_type
                          ? tp->tensor_type->elem_type
                          : bound->dtype;
       if (decl != bound->dtype)
@@ -754,7 +758,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
   for (size_t i = 0; i < g->n_output; ++i) {
     const char *nm = g->output[i]->name ? g->output[i]->name : "";
     if (!nm[0])
-      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: graph output %zu has no name", im->src, i);
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: graph output %zu has no name", im->src,
+                              i);
     val_t *v = imp_lookup(im, nm);
     if (!v)
       return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
@@ -763,8 +768,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
     int rank;
     int64_t dims[AJPQ_ONNX_MAX_RANK];
     int32_t dt;
-    AJPQ_RETURN_IF_ERROR(ajpq_status_annotate(value_info_shape(opts, g->output[i], 0, &rank, dims, &dt),
-                                              "%s", im->src));
+    AJPQ_RETURN_IF_ERROR(ajpq_status_annotate(
+        value_info_shape(opts, g->output[i], 0, &rank, dims, &dt), "%s", im->src));
     if (rank >= 0) {
       int ok = rank == v->rank;
       for (int k = 0; ok && k < rank; ++k)
@@ -777,7 +782,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
                                 shape_str(v->rank, v->dims, b, sizeof(b)));
       }
     }
-    if (v->dtype != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && v->dtype != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
+    if (v->dtype != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+        v->dtype != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
       return ajpq_status_make(AJPQ_UNIMPLEMENTED,
                               "%s: graph output '%s' has element type %s (only FLOAT is supported)",
                               im->src, nm, ajpq_onnx_dtype_name(v->dtype));
@@ -787,7 +793,8 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
     ++nres;
   }
   im->loc = im->file_loc;
-  MlirOperationState rs = mlirOperationStateGet(mlirStringRefCreateFromCString("func.return"), im->loc);
+  MlirOperationState rs =
+      mlirOperationStateGet(mlirStringRefCreateFromCString("func.return"), im->loc);
   mlirOperationStateAddOperands(&rs, nres, res);
   mlirBlockAppendOwnedOperation(im->block, mlirOperationCreate(&rs));
   /* The function. */
@@ -809,16 +816,19 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g, const aj
     rattrs[i] = mlirDictionaryAttrGet(im->ctx, 1, &na);
   }
   MlirNamedAttribute fa[4] = {
-      mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("sym_name")),
-                            mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(opts->func_name))),
-      mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("function_type")),
-                            mlirTypeAttrGet(ft)),
+      mlirNamedAttributeGet(
+          mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("sym_name")),
+          mlirStringAttrGet(im->ctx, mlirStringRefCreateFromCString(opts->func_name))),
+      mlirNamedAttributeGet(
+          mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("function_type")),
+          mlirTypeAttrGet(ft)),
       mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("arg_attrs")),
                             mlirArrayAttrGet(im->ctx, nargs, aattrs)),
       mlirNamedAttributeGet(mlirIdentifierGet(im->ctx, mlirStringRefCreateFromCString("res_attrs")),
                             mlirArrayAttrGet(im->ctx, nres, rattrs)),
   };
-  MlirOperationState fs = mlirOperationStateGet(mlirStringRefCreateFromCString("func.func"), im->file_loc);
+  MlirOperationState fs =
+      mlirOperationStateGet(mlirStringRefCreateFromCString("func.func"), im->file_loc);
   if (!nargs) /* no arguments: keep res_attrs, drop the empty arg_attrs */
     fa[2] = fa[3];
   mlirOperationStateAddAttributes(&fs, nargs ? 4 : 3, fa);
@@ -886,15 +896,51 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
     /* Opsets 1..6: accepted only when every node keeps its current
      * semantics: no consumed_inputs, BatchNormalization/Dropout in test mode,
      * legacy broadcast only in its NumPy-compatible form (no axis). */
-    static const char *ok6[] = {
-        "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "Relu",     "Sigmoid",  "Tanh",
-        "LeakyRelu",         "Identity",      "Flatten",     "Transpose", "Softmax", "LogSoftmax",
-        "Constant",          "Exp",           "Log",         "Conv",     "ConvTranspose",
-        "MaxPool",           "AveragePool",   "Gemm",        "Pad",      "Concat",   "Reshape",
-        "Squeeze",           "Unsqueeze",     "Split",       "Slice",    "Clip",     "Add",
-        "Sub",               "Mul",           "Div",         "BatchNormalization", "Dropout",
-        "MatMul",            "PRelu",         "Neg",         "Reciprocal", "Max",    "Min",
-        "Sum",               "Mean",          "ReduceMean",  "ReduceSum", "ReduceMax"};
+    static const char *ok6[] = {"GlobalAveragePool",
+                                "GlobalMaxPool",
+                                "HardSigmoid",
+                                "Relu",
+                                "Sigmoid",
+                                "Tanh",
+                                "LeakyRelu",
+                                "Identity",
+                                "Flatten",
+                                "Transpose",
+                                "Softmax",
+                                "LogSoftmax",
+                                "Constant",
+                                "Exp",
+                                "Log",
+                                "Conv",
+                                "ConvTranspose",
+                                "MaxPool",
+                                "AveragePool",
+                                "Gemm",
+                                "Pad",
+                                "Concat",
+                                "Reshape",
+                                "Squeeze",
+                                "Unsqueeze",
+                                "Split",
+                                "Slice",
+                                "Clip",
+                                "Add",
+                                "Sub",
+                                "Mul",
+                                "Div",
+                                "BatchNormalization",
+                                "Dropout",
+                                "MatMul",
+                                "PRelu",
+                                "Neg",
+                                "Reciprocal",
+                                "Max",
+                                "Min",
+                                "Sum",
+                                "Mean",
+                                "ReduceMean",
+                                "ReduceSum",
+                                "ReduceMax"};
     int all = 1;
     for (size_t i = 0; all && i < m->graph->n_node; ++i) {
       const Onnx__NodeProto *nd = m->graph->node[i];
@@ -936,8 +982,10 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
     int ok = mlirOperationVerify(mlirModuleGetOperation(module));
     mlirContextDetachDiagnosticHandler(ctx, h);
     if (!ok)
-      st = ajpq_status_make(AJPQ_INTERNAL, "%s: the imported module does not verify (importer "
-                            "bug): %s", src, diag);
+      st = ajpq_status_make(AJPQ_INTERNAL,
+                            "%s: the imported module does not verify (importer "
+                            "bug): %s",
+                            src, diag);
   }
   if (st) {
     mlirModuleDestroy(module);

@@ -32,8 +32,8 @@ typedef struct {
   const Onnx__NodeProto *node;
   size_t node_index;
   const Onnx__GraphProto *graph;
-  int *uses;       /* per node: fold BN node index + 1 into this conv, or 0 */
-  char *skip;      /* per node: already handled (folded BN) */
+  int *uses;  /* per node: fold BN node index + 1 into this conv, or 0 */
+  char *skip; /* per node: already handled (folded BN) */
   char blob_prefix[72];
   int n_blobs;
   char tmp[64];
@@ -54,8 +54,8 @@ const char *shape_str(int rank, const int64_t *dims, char *buf, size_t n);
 MlirType tensor_type(imp_t *im, int rank, const int64_t *dims);
 MlirAttribute attr_parse(imp_t *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 MlirAttribute attr_i64_array(imp_t *im, int n, const int64_t *v);
-MlirValue emit(imp_t *im, const char *opname, MlirType rt, int nops, const MlirValue *ops, int nattr,
-               const nattr_t *attrs);
+MlirValue emit(imp_t *im, const char *opname, MlirType rt, int nops, const MlirValue *ops,
+               int nattr, const nattr_t *attrs);
 MlirValue emit_const(imp_t *im, int rank, const int64_t *dims, const float *data);
 MlirValue emit_scalar_const(imp_t *im, int rank, float v);
 MlirValue emit_zp(imp_t *im);

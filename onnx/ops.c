@@ -58,6 +58,17 @@ static ajpq_status_t new_cst(val_t *v, int32_t dtype, int rank, const int64_t *d
   return NULL;
 }
 
+/* double -> int64 without undefined behaviour: clamps, NaN -> 0. */
+static int64_t to_i64(double v) {
+  if (!(v == v))
+    return 0;
+  if (v >= 9223372036854775807.0)
+    return INT64_MAX;
+  if (v <= -9223372036854775808.0)
+    return INT64_MIN;
+  return (int64_t)v;
+}
+
 static double cget(const ajpq_onnx_tensor_t *t, int64_t i) {
   return t->f32 ? (double)t->f32[i] : (double)t->i64[i];
 }
@@ -66,7 +77,7 @@ static void cset(ajpq_onnx_tensor_t *t, int64_t i, double v) {
   if (t->f32)
     t->f32[i] = (float)v;
   else
-    t->i64[i] = (int64_t)v;
+    t->i64[i] = to_i64(v);
 }
 
 static void set_shape(val_t *v, int32_t dtype, int rank, const int64_t *dims) {
@@ -91,7 +102,7 @@ static ajpq_status_t const_ints(val_t *v, const char *what, int64_t *out, int ma
     return EINVAL("input '%s' (%s) has %lld values (max %d)", v->name, what,
                   (long long)v->cst->numel, max);
   for (int64_t i = 0; i < v->cst->numel; ++i)
-    out[i] = (int64_t)cget(v->cst, i);
+    out[i] = to_i64(cget(v->cst, i));
   *n = (int)v->cst->numel;
   return NULL;
 }
@@ -243,7 +254,7 @@ static ajpq_status_t rt_binary(imp_t *im, const char *op, val_t *a, val_t *b, va
     return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   MlirType t = out_type(im, out, nh);
   MlirValue r;
-  const char *top = strcmp(op, "Add") == 0 ? "tosa.add"
+  const char *top = strcmp(op, "Add") == 0   ? "tosa.add"
                     : strcmp(op, "Sub") == 0 ? "tosa.sub"
                     : strcmp(op, "Mul") == 0 ? "tosa.mul"
                     : strcmp(op, "Max") == 0 ? "tosa.maximum"
@@ -264,8 +275,8 @@ static ajpq_status_t rt_binary(imp_t *im, const char *op, val_t *a, val_t *b, va
   return NULL;
 }
 
-static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout);
+static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout);
 
 /* Max, Min, Sum, Mean: left fold of the binary op over 1..n inputs. */
 static ajpq_status_t h_variadic(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
@@ -311,7 +322,7 @@ static ajpq_status_t h_variadic(imp_t *im, const Onnx__NodeProto *n, val_t **in,
         cset(acc->cst, i, cget(acc->cst, i) / nin);
     } else {
       MlirValue v = mlirValueIsNull(acc->nhwc) ? acc->id : acc->nhwc;
-    v = emit_mul_scalar(im, v, 1.0f / (float)nin);
+      v = emit_mul_scalar(im, v, 1.0f / (float)nin);
       if (mlirValueIsNull(acc->nhwc))
         acc->id = v;
       else
@@ -331,8 +342,8 @@ static ajpq_status_t h_variadic(imp_t *im, const Onnx__NodeProto *n, val_t **in,
   return NULL;
 }
 
-static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   if (nin != 2 || !in[0] || !in[1])
     return EINVAL("expects 2 inputs, got %d", nin);
   int r;
@@ -351,22 +362,36 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
       double y = cget(in[1]->cst, bcast_offset(in[1]->cst, r, idx));
       double z;
       switch (op[0]) {
-      case 'A': z = x + y; break;
-      case 'S': z = x - y; break;
-      case 'M': z = strcmp(op, "Mul") == 0 ? x * y : strcmp(op, "Max") == 0 ? fmax(x, y) : fmin(x, y); break;
+      case 'A':
+        z = x + y;
+        break;
+      case 'S':
+        z = x - y;
+        break;
+      case 'M':
+        z = strcmp(op, "Mul") == 0 ? x * y : strcmp(op, "Max") == 0 ? fmax(x, y) : fmin(x, y);
+        break;
       case 'D':
         if (isint) {
-          if (y == 0)
+          int64_t a = to_i64(x), b = to_i64(y);
+          if (b == 0)
             return EINVAL("integer division by zero in a constant subgraph");
-          z = (double)((int64_t)x / (int64_t)y);
+          z = b == -1 ? -(double)a : (double)(a / b);
         } else {
           z = (float)x / (float)y;
         }
         break;
-      case 'E': z = x == y; break;
-      case 'L': z = x < y; break;
-      case 'G': z = x > y; break;
-      default: z = 0;
+      case 'E':
+        z = x == y;
+        break;
+      case 'L':
+        z = x < y;
+        break;
+      case 'G':
+        z = x > y;
+        break;
+      default:
+        z = 0;
       }
       cset(o, i, z);
       inc_index(idx, r, d);
@@ -396,8 +421,8 @@ static MlirValue emit_select_neg(imp_t *im, MlirValue x, MlirValue neg, int rank
   int64_t d[AJPQ_ONNX_MAX_RANK];
   for (int i = 0; i < rank; ++i)
     d[i] = mlirShapedTypeGetDimSize(xt, i);
-  MlirType bt = mlirRankedTensorTypeGet(rank, d, mlirIntegerTypeGet(im->ctx, 1),
-                                        mlirAttributeGetNull());
+  MlirType bt =
+      mlirRankedTensorTypeGet(rank, d, mlirIntegerTypeGet(im->ctx, 1), mlirAttributeGetNull());
   MlirValue zero = emit_scalar_const(im, rank, 0.0f);
   MlirValue ge_ops[2] = {x, zero};
   MlirValue ge = emit(im, "tosa.greater_equal", bt, 2, ge_ops, 0, NULL);
@@ -419,8 +444,8 @@ static MlirValue emit_add_scalar(imp_t *im, MlirValue x, float s) {
   return emit(im, "tosa.add", xt, 2, ops, 0, NULL);
 }
 
-static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                             val_t **out, int nout) {
+static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                             int nout) {
   if (nin < 1 || !in[0])
     return EINVAL("missing input");
   AJPQ_RETURN_IF_ERROR(check_float(in, 1));
@@ -534,8 +559,8 @@ static ajpq_status_t h_cast(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
   if (!x)
     return EINVAL("missing input");
   if (x->cst) {
-    if (to == ONNX__TENSOR_PROTO__DATA_TYPE__STRING || to == 10 || to == 16 || to == 14 || to == 15 ||
-        to <= 0 || to > 16)
+    if (to == ONNX__TENSOR_PROTO__DATA_TYPE__STRING || to == 10 || to == 16 || to == 14 ||
+        to == 15 || to <= 0 || to > 16)
       return EUNIMPL("Cast to %s", ajpq_onnx_dtype_name((int32_t)to));
     AJPQ_RETURN_IF_ERROR(new_cst(o, (int32_t)to, x->rank, x->dims));
     for (int64_t i = 0; i < x->cst->numel; ++i) {
@@ -644,8 +669,8 @@ static ajpq_status_t h_size(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
   return NULL;
 }
 
-static ajpq_status_t h_gather(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_gather(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   if (nin < 2 || !in[1])
     return EINVAL("Gather needs data and indices");
   val_t *x = in[0], *ix = in[1];
@@ -664,10 +689,11 @@ static ajpq_status_t h_gather(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
     d[k++] = ix->dims[i];
   for (int i = axis + 1; i < x->rank; ++i)
     d[k++] = x->dims[i];
-  int64_t outer = shape_numel(axis, x->dims), inner = shape_numel(x->rank - axis - 1, x->dims + axis + 1);
+  int64_t outer = shape_numel(axis, x->dims),
+          inner = shape_numel(x->rank - axis - 1, x->dims + axis + 1);
   int64_t ax = x->dims[axis], ni = ix->cst->numel;
   for (int64_t j = 0; j < ni; ++j) {
-    int64_t id = (int64_t)cget(ix->cst, j);
+    int64_t id = to_i64(cget(ix->cst, j));
     if (id < -ax || id >= ax)
       return EINVAL("Gather index %lld out of range for dim %lld", (long long)id, (long long)ax);
   }
@@ -676,7 +702,7 @@ static ajpq_status_t h_gather(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
     int64_t o = 0;
     for (int64_t a = 0; a < outer; ++a)
       for (int64_t j = 0; j < ni; ++j) {
-        int64_t id = (int64_t)cget(ix->cst, j);
+        int64_t id = to_i64(cget(ix->cst, j));
         if (id < 0)
           id += ax;
         for (int64_t b = 0; b < inner; ++b)
@@ -694,7 +720,7 @@ static ajpq_status_t h_gather(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   memcpy(sz, x->dims, sizeof(sz));
   sz[axis] = 1;
   for (int64_t j = 0; j < ni; ++j) {
-    int64_t id = (int64_t)cget(ix->cst, j);
+    int64_t id = to_i64(cget(ix->cst, j));
     st[axis] = id < 0 ? id + ax : id;
     parts[j] = emit_slice(im, xv, x->rank, st, sz);
   }
@@ -716,7 +742,7 @@ static ajpq_status_t h_range(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
   if (dl == 0)
     return EINVAL("Range delta is 0");
   double cnt = ceil((l - s) / dl);
-  if (cnt < 0)
+  if (!(cnt >= 0))
     cnt = 0;
   if (cnt > AJPQ_ONNX_MAX_ELEMENTS)
     return EINVAL("Range of %g elements (absurd)", cnt);
@@ -793,8 +819,8 @@ static ajpq_status_t h_reshape(imp_t *im, const Onnx__NodeProto *n, val_t **in, 
       infer = i;
       continue;
     }
-    if (d[i] < 0)
-      return EINVAL("Reshape: negative dim %lld", (long long)d[i]);
+    if (d[i] < 0 || d[i] > AJPQ_ONNX_MAX_ELEMENTS)
+      return EINVAL("Reshape: invalid dim %lld", (long long)d[i]);
     known *= d[i];
     if (known > AJPQ_ONNX_MAX_ELEMENTS)
       return EINVAL("Reshape: absurd shape");
@@ -819,8 +845,8 @@ static ajpq_status_t h_flatten(imp_t *im, const Onnx__NodeProto *n, val_t **in, 
   return reshape_to(im, in[0], out[0], 2, d);
 }
 
-static ajpq_status_t get_axes(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, int opset_input,
-                              int64_t *axes, int *na) {
+static ajpq_status_t get_axes(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                              int opset_input, int64_t *axes, int *na) {
   *na = -1;
   if (im->opset >= opset_input) {
     if (nin >= 2 && in[1])
@@ -931,8 +957,8 @@ static ajpq_status_t h_transpose(imp_t *im, const Onnx__NodeProto *n, val_t **in
   return NULL;
 }
 
-static ajpq_status_t h_concat(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_concat(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   if (nin < 1 || nin > 256)
     return EINVAL("Concat with %d inputs", nin);
   int r = in[0]->rank, axis = 0;
@@ -973,7 +999,8 @@ static ajpq_status_t h_concat(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   static const int phys_of_logical[4] = {0, 3, 1, 2};
   int pax = nh ? phys_of_logical[axis] : axis;
   nattr_t at = {"axis", mlirIntegerAttrGet(mlirIntegerTypeGet(im->ctx, 32), pax)};
-  MlirValue res = k == 1 ? ops[0] : emit(im, "tosa.concat", out_type(im, out[0], nh), k, ops, 1, &at);
+  MlirValue res =
+      k == 1 ? ops[0] : emit(im, "tosa.concat", out_type(im, out[0], nh), k, ops, 1, &at);
   set_result(out[0], res, nh);
   return NULL;
 }
@@ -983,8 +1010,8 @@ static ajpq_status_t h_slice(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
                              int nout) {
   val_t *x = in[0];
   int r = x->rank;
-  int64_t starts[AJPQ_ONNX_MAX_RANK + 1], ends[AJPQ_ONNX_MAX_RANK + 1], axes[AJPQ_ONNX_MAX_RANK + 1],
-      steps[AJPQ_ONNX_MAX_RANK + 1];
+  int64_t starts[AJPQ_ONNX_MAX_RANK + 1], ends[AJPQ_ONNX_MAX_RANK + 1],
+      axes[AJPQ_ONNX_MAX_RANK + 1], steps[AJPQ_ONNX_MAX_RANK + 1];
   int ns, ne, na = -1, nst = -1;
   if (im->opset < 10) {
     ns = attr_ints(n, "starts", starts, AJPQ_ONNX_MAX_RANK);
@@ -1014,6 +1041,11 @@ static ajpq_status_t h_slice(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
     int64_t dim = x->dims[ax], step = nst >= 0 ? steps[i] : 1, s = starts[i], e = ends[i];
     if (step == 0)
       return EINVAL("Slice: step 0");
+    /* Clamp so that no arithmetic below can overflow (dims <= 2^28). */
+    const int64_t lim = AJPQ_ONNX_MAX_ELEMENTS * 4;
+    step = step > lim ? lim : step < -lim ? -lim : step;
+    s = s > lim ? lim : s < -lim ? -lim : s;
+    e = e > lim ? lim : e < -lim ? -lim : e;
     if (s < 0)
       s += dim;
     if (e < 0)
@@ -1090,8 +1122,8 @@ static ajpq_status_t h_split(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
     return EINVAL("Split has %d sizes for %d outputs", ns, nout);
   int64_t tot = 0;
   for (int i = 0; i < ns; ++i) {
-    if (split[i] < 0)
-      return EINVAL("Split: negative size");
+    if (split[i] < 0 || split[i] > dim)
+      return EINVAL("Split: size %lld out of range", (long long)split[i]);
     tot += split[i];
   }
   if (tot != dim)
@@ -1107,7 +1139,8 @@ static ajpq_status_t h_split(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
       continue;
     if (x->cst) {
       AJPQ_RETURN_IF_ERROR(new_cst(out[i], x->dtype, r, sz));
-      int64_t outer = shape_numel(axis, sz), inner = shape_numel(r - axis - 1, sz + axis + 1), o = 0;
+      int64_t outer = shape_numel(axis, sz), inner = shape_numel(r - axis - 1, sz + axis + 1),
+              o = 0;
       for (int64_t a = 0; a < outer; ++a)
         for (int64_t b = 0; b < sz[axis] * inner; ++b)
           cset(out[i]->cst, o++, cget(x->cst, (a * dim + st[axis]) * inner + b));
@@ -1170,6 +1203,8 @@ static ajpq_status_t h_pad(imp_t *im, const Onnx__NodeProto *n, val_t **in, int 
     hi[ax] = pads[i + nax];
     if (lo[ax] < 0 || hi[ax] < 0)
       return EUNIMPL("negative Pad amounts");
+    if (lo[ax] > AJPQ_ONNX_MAX_ELEMENTS || hi[ax] > AJPQ_ONNX_MAX_ELEMENTS)
+      return EINVAL("absurd Pad amounts");
   }
   for (int i = 0; i < r; ++i)
     d[i] = x->dims[i] + lo[i] + hi[i];
@@ -1210,8 +1245,8 @@ static ajpq_status_t h_pad(imp_t *im, const Onnx__NodeProto *n, val_t **in, int 
 
 /* ---- reductions, softmax ------------------------------------------------ */
 
-static ajpq_status_t h_reduce(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_reduce(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   AJPQ_RETURN_IF_ERROR(check_float(in, 1));
   val_t *x = in[0];
   int r = x->rank;
@@ -1428,8 +1463,9 @@ static ajpq_status_t h_conv(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
     scale = malloc((size_t)M * sizeof(float));
     float *shift = malloc((size_t)M * sizeof(float));
     int ok = 0;
-    ajpq_status_t st = scale && shift ? fold_bn_params(im, im->graph->node[fold - 1], M, scale, shift, &ok)
-                                      : ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    ajpq_status_t st = scale && shift
+                           ? fold_bn_params(im, im->graph->node[fold - 1], M, scale, shift, &ok)
+                           : ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
     if (st || !ok) {
       free(scale);
       scale = NULL;
@@ -1470,8 +1506,8 @@ static ajpq_status_t h_conv(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
             wt[dst] = v;
           }
     int64_t wd[4] = {M, KH, KW, CI}, wdd[4] = {KH, KW, C, mult};
-    MlirValue ops[5] = {xv, emit_const(im, 4, depthwise ? wdd : wd, wt), emit_const(im, 1, &M, bias),
-                        zp, zp};
+    MlirValue ops[5] = {xv, emit_const(im, 4, depthwise ? wdd : wd, wt),
+                        emit_const(im, 1, &M, bias), zp, zp};
     res = emit(im, depthwise ? "tosa.depthwise_conv2d" : "tosa.conv2d", tensor_type(im, 4, ond), 5,
                ops, 4, at);
   } else {
@@ -1582,7 +1618,7 @@ static ajpq_status_t h_conv_transpose(imp_t *im, const Onnx__NodeProto *n, val_t
     int64_t full = s[i] * (H - 1) + op[i] + (k[i] - 1) * d[i] + 1;
     if (nos >= 0 || strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
       int64_t o = nos >= 0 ? (nos == 2 ? os[i] : nos == 4 ? os[2 + i] : -1) : H * s[i];
-      if (o < 1)
+      if (o < 1 || o > AJPQ_ONNX_MAX_ELEMENTS)
         return EINVAL("bad ConvTranspose output_shape");
       int64_t tot = full - o;
       if (tot < 0) { /* larger output: the extra rows are output padding at the end */
@@ -1664,9 +1700,9 @@ static ajpq_status_t h_conv_transpose(imp_t *im, const Onnx__NodeProto *n, val_t
     MlirValue xg = xv;
     if (g > 1) {
       MlirType t = mlirValueGetType(xv);
-      int64_t gs[4] = {0, 0, 0, gi * Cg}, gz[4] = {mlirShapedTypeGetDimSize(t, 0),
-                                                   mlirShapedTypeGetDimSize(t, 1),
-                                                   mlirShapedTypeGetDimSize(t, 2), Cg};
+      int64_t gs[4] = {0, 0, 0, gi * Cg},
+              gz[4] = {mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1),
+                       mlirShapedTypeGetDimSize(t, 2), Cg};
       xg = emit_slice(im, xv, 4, gs, gz);
     }
     int64_t wd[4] = {Mg, k[0], k[1], Cg}, pd[4] = {N, outhw[0], outhw[1], Mg};
@@ -1726,8 +1762,8 @@ static ajpq_status_t h_batchnorm(imp_t *im, const Onnx__NodeProto *n, val_t **in
   int64_t C = x->dims[1];
   float *a = malloc((size_t)C * sizeof(float)), *b = malloc((size_t)C * sizeof(float));
   int ok = 0;
-  ajpq_status_t st = a && b ? fold_bn_params(im, n, C, a, b, &ok)
-                            : ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  ajpq_status_t st =
+      a && b ? fold_bn_params(im, n, C, a, b, &ok) : ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   if (!st && !ok)
     st = EUNIMPL("BatchNormalization with run-time scale/bias/mean/var");
   if (st) {
@@ -1793,8 +1829,9 @@ static ajpq_status_t h_pool(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
       ex[i] = w.hi[i] - ph[i];
     }
     MlirType t = mlirValueGetType(xv);
-    int64_t pd[4] = {mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1) + w.lo[0] + ph[0],
-                     mlirShapedTypeGetDimSize(t, 2) + w.lo[1] + ph[1], mlirShapedTypeGetDimSize(t, 3)};
+    int64_t pd[4] = {
+        mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1) + w.lo[0] + ph[0],
+        mlirShapedTypeGetDimSize(t, 2) + w.lo[1] + ph[1], mlirShapedTypeGetDimSize(t, 3)};
     int64_t pp[8] = {0, 0, w.lo[0], ph[0], w.lo[1], ph[1], 0, 0};
     float zero = 0;
     int64_t one = 1;
@@ -1923,8 +1960,8 @@ static ajpq_status_t h_gemm(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
   return NULL;
 }
 
-static ajpq_status_t h_matmul(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_matmul(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   if (nin < 2 || !in[1])
     return EINVAL("MatMul needs 2 inputs");
   AJPQ_RETURN_IF_ERROR(check_float(in, 2));
@@ -2033,7 +2070,8 @@ static ajpq_status_t emit_resize(imp_t *im, val_t *x, val_t *o, const int64_t *o
   }
   MlirValue ops[4] = {get_nhwc(im, x), emit_shape(im, 4, sc), emit_shape(im, 2, off),
                       emit_shape(im, 2, bo)};
-  nattr_t at = {"mode", attr_parse(im, "#tosa.resize_mode<%s>", linear ? "BILINEAR" : "NEAREST_NEIGHBOR")};
+  nattr_t at = {"mode",
+                attr_parse(im, "#tosa.resize_mode<%s>", linear ? "BILINEAR" : "NEAREST_NEIGHBOR")};
   int64_t ond[4] = {od[0], od[2], od[3], od[1]};
   o->nhwc = emit(im, "tosa.resize", tensor_type(im, 4, ond), 4, ops, 1, &at);
   return NULL;
@@ -2053,8 +2091,8 @@ static ajpq_status_t scales_to_size(val_t *x, const float *s, int ns, int64_t *h
   return NULL;
 }
 
-static ajpq_status_t h_resize(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
-                              val_t **out, int nout) {
+static ajpq_status_t h_resize(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                              int nout) {
   AJPQ_RETURN_IF_ERROR(check_float(in, 1));
   val_t *x = in[0];
   if (x->rank != 4)
@@ -2277,7 +2315,9 @@ static handler_t find_handler(const char *op) {
   return NULL;
 }
 
-int ajpq_onnx_op_supported(const char *op_type) { return find_handler(op_type) != NULL; }
+int ajpq_onnx_op_supported(const char *op_type) {
+  return find_handler(op_type) != NULL;
+}
 
 /* Name -> (producing node, number of readers), open addressing. */
 typedef struct {

@@ -43,9 +43,9 @@ static size_t dtype_size(int32_t dt) {
 }
 
 const char *ajpq_onnx_dtype_name(int32_t dt) {
-  static const char *names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",
-                                "INT16",     "INT32",  "INT64",     "STRING",     "BOOL",
-                                "FLOAT16",   "DOUBLE", "UINT32",    "UINT64",     "COMPLEX64",
+  static const char *names[] = {"UNDEFINED",  "FLOAT",   "UINT8",  "INT8",   "UINT16",
+                                "INT16",      "INT32",   "INT64",  "STRING", "BOOL",
+                                "FLOAT16",    "DOUBLE",  "UINT32", "UINT64", "COMPLEX64",
                                 "COMPLEX128", "BFLOAT16"};
   if (dt >= 0 && dt < (int32_t)(sizeof(names) / sizeof(names[0])))
     return names[dt];
@@ -96,8 +96,7 @@ ajpq_status_t ajpq_onnx_tensor_from_proto(const Onnx__TensorProto *tp, ajpq_onnx
   const char *nm = tp->name ? tp->name : "";
   int32_t dt = tp->has_data_type ? tp->data_type : 0;
   if (tp->n_external_data > 0 ||
-      (tp->has_data_location &&
-       tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+      (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
     return ajpq_status_make(AJPQ_UNIMPLEMENTED,
                             "tensor '%s' stores its data in an external file; external data is "
                             "not supported (re-save the model with all tensors inside the .onnx)",
@@ -106,8 +105,8 @@ ajpq_status_t ajpq_onnx_tensor_from_proto(const Onnx__TensorProto *tp, ajpq_onnx
     return ajpq_status_make(AJPQ_UNIMPLEMENTED, "tensor '%s' is segmented (unsupported)", nm);
   size_t esz = dtype_size(dt);
   if (esz == 0)
-    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "tensor '%s' has element type %s (unsupported)",
-                            nm, ajpq_onnx_dtype_name(dt));
+    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "tensor '%s' has element type %s (unsupported)", nm,
+                            ajpq_onnx_dtype_name(dt));
   if (tp->n_dims > AJPQ_ONNX_MAX_RANK)
     return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "tensor '%s' has rank %zu (max %d)", nm,
                             tp->n_dims, AJPQ_ONNX_MAX_RANK);
@@ -128,9 +127,10 @@ ajpq_status_t ajpq_onnx_tensor_from_proto(const Onnx__TensorProto *tp, ajpq_onnx
   int is_float = ajpq_onnx_dtype_is_float(dt);
   if (tp->has_raw_data && tp->raw_data.len > 0) {
     if (tp->raw_data.len % esz)
-      return ajpq_status_make(AJPQ_DATA_LOSS, "tensor '%s': raw_data of %zu bytes is not a "
-                              "multiple of the %s size", nm, tp->raw_data.len,
-                              ajpq_onnx_dtype_name(dt));
+      return ajpq_status_make(AJPQ_DATA_LOSS,
+                              "tensor '%s': raw_data of %zu bytes is not a "
+                              "multiple of the %s size",
+                              nm, tp->raw_data.len, ajpq_onnx_dtype_name(dt));
     have = tp->raw_data.len / esz;
   } else if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
     have = tp->n_float_data;

@@ -1446,10 +1446,49 @@ static int has_feature(const char *features, const char *name) {
   return on;
 }
 
+/* Checks a user-given feature string: a comma-separated list of `+name` or
+ * `-name` items, each name one the host's LLVM X86 feature list knows
+ * (LLVMGetHostCPUFeatures names every ISA feature, enabled or not). LLVM
+ * itself only warns and ignores unknown features, which would silently
+ * produce portable code for a typo such as "+avx512vnn". On failure writes
+ * the offending item to `bad`. */
+static bool features_valid(const char *features, char *bad, size_t bad_size) {
+  char *host = LLVMGetHostCPUFeatures();
+  bool ok = true;
+  for (const char *p = features; ok && *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    ok = len >= 2 && (p[0] == '+' || p[0] == '-');
+    if (ok) {
+      ok = false;
+      for (const char *h = host; h && *h && !ok;) {
+        const char *he = strchr(h, ',');
+        size_t hl = he ? (size_t)(he - h) : strlen(h);
+        ok = hl == len && strncmp(h + 1, p + 1, len - 1) == 0;
+        h = he ? he + 1 : h + hl;
+      }
+    }
+    if (!ok)
+      snprintf(bad, bad_size, "%.*s", (int)(len > 200 ? 200 : len), p);
+    p = e ? e + 1 : p + len;
+  }
+  LLVMDisposeMessage(host);
+  return ok;
+}
+
 static bool lower_run(MlirOperation module, const ajpq_pass_options_t *opts, void *ctx) {
   (void)ctx;
   const char *features = ajpq_opt_string(opts, "target-features");
   char *host = NULL;
+  char bad[256];
+  if (features && *features && !features_valid(features, bad, sizeof bad)) {
+    emit_errorf(module,
+                "ajpq-lower-to-kernels: option 'target-features': '%s' is not a known LLVM X86 "
+                "feature (expected a comma-separated list of +name/-name, e.g. "
+                "+avx512f,+avx512bw,+avx512vnni)",
+                bad);
+    return false;
+  }
   if (!features || !*features)
     features = host = LLVMGetHostCPUFeatures();
   lower_t L = {0};

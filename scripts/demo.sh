@@ -19,10 +19,11 @@
 # Exit 0 only if every step worked and the compressed model met its budget.
 #
 # Knobs (environment):
-#   AJPQ_DEMO_EPISODES    search episodes (default 300; CI uses a short form, e.g. 12)
+#   AJPQ_DEMO_EPISODES    search episodes (default 100; the CI form (test/demo) uses 2)
 #   AJPQ_DEMO_WARMUP      warm-up episodes (default: min(20, episodes/3))
 #   AJPQ_DEMO_RATIO       target-size-ratio (default 0.1667, i.e. >= 6x smaller)
 #   AJPQ_DEMO_SEED        seed (default 1)
+#   AJPQ_DEMO_THREADS     executor threads of the search (default 1)
 #   AJPQ_DEMO_OUT         output folder (default out/demo in the repository)
 #   AJPQ_DEMO_SETUP=0     skip step 0 (tools already built in AJPQ_BUILD_DIR, data fetched)
 #   AJPQ_DEMO_FP32_OBJ=0  do not compile the fp32 model (no compiled fp32 latency baseline)
@@ -34,9 +35,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${AJPQ_BUILD_DIR:-$root/build}
 out=${AJPQ_DEMO_OUT:-$root/out/demo}
 export AJPQ_DATA="${AJPQ_DATA:-$HOME/.cache/ajpq}"
-episodes=${AJPQ_DEMO_EPISODES:-300}
+episodes=${AJPQ_DEMO_EPISODES:-100}
 ratio=${AJPQ_DEMO_RATIO:-0.1667}
 seed=${AJPQ_DEMO_SEED:-1}
+# One executor thread: docs/search.md measured that worker threads cost far more than they
+# give on a shared machine; results do not depend on it.
+threads=${AJPQ_DEMO_THREADS:-1}
 if [ -n "${AJPQ_DEMO_WARMUP:-}" ]; then
   warmup=$AJPQ_DEMO_WARMUP
 else
@@ -111,8 +115,11 @@ for f in "$onnx" "$inputs" "$labels"; do
   [ -f "$f" ] || die "$f is missing: run 'make data' (scripts/fetch-data.sh)"
 done
 
-rm -rf "$out"
+# Start from a clean output folder, removing only what this script writes there.
 mkdir -p "$out"
+(cd "$out" && rm -rf imported.mlir compressed.mlir strategy.json bits-per-channel.svg report.json \
+  model.o model.h fp32.o fp32.h fp32-runner.json fp32-cost.json compressed-runner.json \
+  compressed-cost.json model-object.txt fp32-object.txt link-notes.txt harness-model harness-fp32)
 
 # ---------------------------------------------------------------------------------------------
 step "1 import (ajpq-translate --import-onnx)"
@@ -141,7 +148,7 @@ step "3 search (ajpq-opt --joint-compress, $episodes episodes, target-size-ratio
   die "ajpq-opt has no --joint-compress (issue 5)"
 t0=$(now)
 "$bin/ajpq-opt" "$out/imported.mlir" \
-  --joint-compress="target-size-ratio=$ratio calibration=$manifest seed=$seed episodes=$episodes warmup=$warmup strategy-out=$out/strategy.json report-svg=$out/bits-per-channel.svg" \
+  --joint-compress="target-size-ratio=$ratio calibration=$manifest seed=$seed episodes=$episodes warmup=$warmup threads=$threads strategy-out=$out/strategy.json report-svg=$out/bits-per-channel.svg" \
   -o "$out/compressed.mlir" || die "--joint-compress failed"
 t1=$(now)
 search_s=$("$py" -c "print('%.1f' % ($t1 - $t0))")
@@ -192,11 +199,15 @@ compile_and_run() {
     -e memmove -e aligned_alloc -e posix_memalign -e 'expf' -e 'tanhf' -e 'logf' -e 'sqrtf' || true)
   runtime=""
   if [ -n "$extra" ]; then
-    echo "demo: warning: $2.o is not self-contained, it needs: $(echo $extra)" >&2
     [ "$extra" = memrefCopy ] ||
       die "$2.o needs symbols the harness cannot provide: $(echo $extra)"
-    runtime="-L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib -lmlir_c_runner_utils"
-    echo "$2.o: linked with $runtime" >>"$out/link-notes.txt"
+    # Newer headers carry a weak C memrefCopy; older ones need MLIR's runtime library.
+    if ! grep -q 'memrefCopy(' "$out/$2.h"; then
+      echo "demo: warning: $2.o needs memrefCopy and $2.h does not define it:" \
+        "linking MLIR's libmlir_c_runner_utils" >&2
+      runtime="-L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib -lmlir_c_runner_utils"
+      echo "$2.o: linked with $runtime" >>"$out/link-notes.txt"
+    fi
   fi
   # shellcheck disable=SC2086
   cc -O2 -std=c11 -Wall -D_POSIX_C_SOURCE=200809L -include "$glue" -o "$out/harness-$2/run_object" \

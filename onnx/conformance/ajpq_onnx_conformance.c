@@ -45,7 +45,8 @@ static const char *k_pipeline =
     "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,convert-bufferization-to-memref,func.func(convert-linalg-to-loops),"
+    "buffer-deallocation-pipeline,convert-bufferization-to-memref,func.func(convert-linalg-to-"
+    "loops),"
     "convert-scf-to-cf,"
     "expand-strided-metadata,lower-affine,convert-math-to-llvm,convert-arith-to-llvm,"
     "convert-cf-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,"
@@ -125,8 +126,8 @@ static int compare(const int64_t *r, const ajpq_onnx_tensor_t *want, char *msg, 
       off += idx[k] * r[3 + rank + k];
     double g = base[off];
     double w = want->f32 ? want->f32[i] : (double)want->i64[i];
-    int ok = (isnan(g) && isnan(w)) || (isinf(w) && g == w) ||
-             fabs(g - w) <= g_atol + g_rtol * fabs(w);
+    int ok =
+        (isnan(g) && isnan(w)) || (isinf(w) && g == w) || fabs(g - w) <= g_atol + g_rtol * fabs(w);
     if (!ok) {
       double e = fabs(g - w);
       if (worst_i < 0 || e > worst || isnan(e))

@@ -217,10 +217,13 @@ def print_table(r):
         ("BitOPs", fmt(f["bitops"], "i"), fmt(c["bitops"], "i"), "%.4f" % q["bitops"]),
         ("average weight bits", "%.2f" % f["avg_bits"], "%.2f" % c["avg_bits"], ""),
         ("latency/image, executor", fmt(f["latency_ms_per_image_executor"], "ms"),
-         fmt(c["latency_ms_per_image_executor"], "ms"), ""),
-        ("latency/image, model.o", fmt(f["latency_ms_per_image_compiled"], "ms"),
+         fmt(c["latency_ms_per_image_executor"], "ms"),
+         speedup(f["latency_ms_per_image_executor"], c["latency_ms_per_image_executor"])),
+        ("latency/image, compiled", fmt(f["latency_ms_per_image_compiled"], "ms"),
          fmt(c["latency_ms_per_image_compiled"], "ms"),
          speedup(f["latency_ms_per_image_compiled"], c["latency_ms_per_image_compiled"])),
+        ("model.o vs fp32 executor", "", "",
+         speedup(f["latency_ms_per_image_executor"], c["latency_ms_per_image_compiled"])),
     ]
     s = r["search"]
     print()
@@ -229,6 +232,8 @@ def print_table(r):
     print("%-26s %16s %16s   %s" % ("", "fp32", "compressed", "ratio"))
     for name, a, b, ratio in rows:
         print("%-26s %16s %16s   %s" % (name, a, b, ratio))
+    print("(executor: ajpq-runner's reference executor, OpenBLAS for fp32; compiled: "
+          "ajpq-translate --mlir-to-obj, fp32 through upstream MLIR's lowering; batch 1, 1 thread)")
     print("search: policy %s, %s, %d episodes, seed %d, %.1f s; budget %s" %
           (s["policy"], s["budget"], s["episodes"], s["seed"], s["seconds"],
            "met" if r["budget_met"] else "NOT MET"))

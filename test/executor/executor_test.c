@@ -570,9 +570,12 @@ static void test_batch(void) {
   bp(&b, " : tensor<1x1x8xf32>}> : () -> tensor<1x1x8xf32>\n");
   bp(&b, "  %%hb = tosa.add %%h, %%b1 : (tensor<1x1x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>\n");
   bp(&b, "  %%t = tosa.tanh %%hb : (tensor<1x1x8xf32>) -> tensor<1x1x8xf32>\n");
-  bp(&b, "  %%w2 = \"tosa.const\"() <{values = ");
+  /* the second weight as the importer emits Gemm weights: a [K, N] constant reshaped */
+  bp(&b, "  %%w2c = \"tosa.const\"() <{values = ");
   bhex(&b, w2, sizeof w2);
-  bp(&b, " : tensor<1x8x4xf32>}> : () -> tensor<1x8x4xf32>\n");
+  bp(&b, " : tensor<8x4xf32>}> : () -> tensor<8x4xf32>\n");
+  bp(&b, "  %%sw = tosa.const_shape {values = dense<[1, 8, 4]> : tensor<3xindex>} : () -> !tosa.shape<3>\n");
+  bp(&b, "  %%w2 = tosa.reshape %%w2c, %%sw : (tensor<8x4xf32>, !tosa.shape<3>) -> tensor<1x8x4xf32>\n");
   bp(&b, "  %%o = tosa.matmul %%t, %%w2, %%zp, %%zp : (tensor<1x1x8xf32>, tensor<1x8x4xf32>, "
          "tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4xf32>\n");
   bp(&b, "  %%s2 = tosa.const_shape {values = dense<[1, 4]> : tensor<2xindex>} : () -> !tosa.shape<2>\n");
@@ -582,6 +585,9 @@ static void test_batch(void) {
   free(b.s);
   if (!e1 || !e5)
     return;
+  printf("mlp layers: %d (both matmuls, the reshaped constant weight included)\n",
+         ajpq_executor_num_layers(e5));
+  CHECK(ajpq_executor_num_layers(e5) == 2);
   const ajpq_executor_tensor_info_t *ii = ajpq_executor_input_info(e5, 0);
   const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(e5, 0);
   printf("batch 5: input %lldx%lld batched %d, output %lldx%lld batched %d\n",

@@ -275,7 +275,8 @@ static void test_manifest(void) {
   printf("TEST: manifest\n");
   const char *p = path_of("m.json");
   FILE *f = fopen(p, "w");
-  fputs("{\"name\": \"x\", \"model\": {\"onnx\": \"m/model.onnx\"},\n"
+  fputs("{\"name\": \"x\", \"model\": {\"onnx\": \"m/model.onnx\", \"mlir_input_shapes\": "
+        "[\"input:0:1x28x28x1\"]},\n"
         " \"data\": {\"inputs\": \"./in.npy\", \"labels\": \"/abs/labels.npy\"},\n"
         " \"splits\": {\"calibration\": [[0, 2]], \"evaluation\": [[2, 5], [7, 9]]},\n"
         " \"postprocess\": {\"kind\": \"max_sigmoid\", \"outputs\": [0, 2]},\n"
@@ -288,7 +289,8 @@ static void test_manifest(void) {
   CHECK(!st);
   if (st)
     return;
-  printf("ok onnx %s inputs %s labels %s\n", m->model_onnx, m->inputs, m->labels);
+  printf("ok onnx %s inputs %s labels %s shapes %d %s\n", m->model_onnx, m->inputs, m->labels,
+         m->num_input_shapes, m->num_input_shapes ? m->input_shapes[0] : "-");
   printf("ok splits cal %d [%lld,%lld) eval %d [%lld,%lld) post %d outs %d,%d metric %s thr %g "
          "acc %g\n",
          m->num_calibration, (long long)m->calibration[0].begin,
@@ -301,6 +303,7 @@ static void test_manifest(void) {
       {"bad-range.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"evaluation\": [[5, 2]]}}"},
       {"bad-post.json", "{\"data\": {\"inputs\": \"a\"}, \"postprocess\": {\"kind\": \"softmax\"}}"},
       {"not-json.json", "{\"data\": "},
+      {"bad-shapes.json", "{\"model\": {\"mlir_input_shapes\": [7]}, \"data\": {\"inputs\": \"a\"}}"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     const char *q = path_of(bad[i].name);

@@ -1,5 +1,9 @@
 // Channel-dependency graph for each coupling kind (testing-only pass).
 // RUN: ajpq-opt %s --split-input-file --ajpq-test-channel-graph -o /dev/null 2>&1 | FileCheck %s
+// L2 importance: sqrt(27·w²) for the first conv's rows of 1, 2, 3, 4.
+// RUN: ajpq-opt %s --split-input-file --ajpq-test-channel-graph="importance=l2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=L2
+// L2: importance 0: 5.196 10.39 15.59 20.78
+// L2: importance 1: 5.477 13.19
 
 // Plain chain: conv -> relu -> conv; the second conv's input is tracked and
 // the first conv's channels are erasable; the last conv feeds the graph

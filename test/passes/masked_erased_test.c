@@ -1,6 +1,6 @@
 /* masked_erased_test.c — checks "masked ≡ erased" for --joint-compress:
  *
- *   ajpq-jc-masked-test ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS]
+ *   ajpq-jc-masked-test ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS [MAX_SAMPLES]]
  *
  * Runs the ORIGINAL fp32 model with the executor after swapping in, for every
  * layer, the strategy's masked fake-quantized weights (kept channels
@@ -64,6 +64,8 @@ int main(int argc, char **argv) {
   if (st)
     return die(st, "data");
   int64_t n = df->dims[0];
+  if (argc > 6 && atoll(argv[6]) > 0 && atoll(argv[6]) < n)
+    n = atoll(argv[6]);
   ajpq_executor_options_t eo;
   ajpq_executor_options_init(&eo);
   eo.batch = n;

@@ -282,6 +282,16 @@ static int run(const opt_config_t *cfg) {
     goto done;
   }
   st.source = source;
+#ifdef AJPQ_HAVE_DIALECT
+  unsigned deep_line = 0, deep_col = 0;
+  if (!ajpq_mlir_nesting_ok(source, len, AJPQ_MLIR_MAX_NESTING, &deep_line, &deep_col)) {
+    fprintf(stderr,
+            "%s:%u:%u: error: brackets nested deeper than %d levels (refused: MLIR's parser "
+            "would overflow its stack)\n",
+            st.filename, deep_line, deep_col, AJPQ_MLIR_MAX_NESTING);
+    goto done;
+  }
+#endif
   size_t num_chunks = opt_split_input(source, len, cfg->split_input, cfg->split_marker, &chunks);
   if (num_chunks == 0) {
     fprintf(stderr, "%s: error: out of memory\n", OPT_TOOL);

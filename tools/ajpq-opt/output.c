@@ -17,6 +17,24 @@ bool opt_output_open(opt_output_t *out, const char *path) {
     out->f = stdout;
     return true;
   }
+  /* An existing non-regular file (/dev/null, a FIFO, a terminal) is written
+   * in place: a temporary file renamed over it would replace the device node
+   * with a regular file (as root, `-o /dev/null` would break /dev/null). */
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    if (S_ISDIR(sb.st_mode)) {
+      fprintf(stderr, "%s: error: cannot write output file '%s': Is a directory\n", OPT_TOOL,
+              path);
+      return false;
+    }
+    out->f = fopen(path, "w");
+    if (!out->f) {
+      fprintf(stderr, "%s: error: cannot write output file '%s': %s\n", OPT_TOOL, path,
+              strerror(errno));
+      return false;
+    }
+    return true;
+  }
   size_t n = strlen(path);
   out->tmp_path = malloc(n + 16);
   if (!out->tmp_path) {
@@ -62,6 +80,11 @@ bool opt_output_close(opt_output_t *out, bool ok) {
   bool wrote = !ferror(out->f);
   wrote = (fclose(out->f) == 0) && wrote;
   out->f = NULL;
+  if (!out->tmp_path) { /* a device or FIFO written in place */
+    if (ok && !wrote)
+      fprintf(stderr, "%s: error: cannot write output file '%s'\n", OPT_TOOL, out->path);
+    return ok && wrote;
+  }
   bool result = false;
   if (ok && wrote) {
     if (rename(out->tmp_path, out->path) == 0)

@@ -149,10 +149,17 @@ static bool parse_directive(const char *p, size_t n, directive_t *d) {
         d->desig = p[i++];
         size_t digits = 0;
         unsigned long off = 0;
-        while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 9) {
-          off = off * 10 + (unsigned long)(p[i++] - '0');
+        /* Every digit is consumed (an over-long offset must not turn the
+         * directive into a silently ignored comment); offsets saturate at
+         * 10^9, beyond any file, so they are reported as not produced. */
+        while (i < n && p[i] >= '0' && p[i] <= '9') {
+          if (off < 1000000000ul)
+            off = off * 10 + (unsigned long)(p[i] - '0');
+          ++i;
           ++digits;
         }
+        if (off > 1000000000ul)
+          off = 1000000000ul;
         if (digits == 0)
           continue;
         d->offset = (unsigned)off;

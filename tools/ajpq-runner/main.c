@@ -522,30 +522,9 @@ int main(int argc, char **argv) {
   MlirContext ctx = ajpq_executor_context_create();
   char **shapes = NULL;
   int nshapes = 0;
-  char *shape_store[8];
-  (void)shape_store;
   if (man) {
-    /* The manifest's mlir_input_shapes are read here (not part of ajpq_manifest_t). */
-    FILE *f = fopen(a.manifest, "rb");
-    static char buf[1 << 16];
-    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-      fclose(f);
-    buf[len] = 0;
-    char *p = strstr(buf, "\"mlir_input_shapes\"");
-    static char *sh[8];
-    if (p && (p = strchr(p, '['))) {
-      char *end = strchr(p, ']');
-      while (end && nshapes < 8 && (p = strchr(p, '"')) && p < end) {
-        char *q = strchr(p + 1, '"');
-        if (!q)
-          break;
-        *q = 0;
-        sh[nshapes++] = p + 1;
-        p = q + 1;
-      }
-    }
-    shapes = sh;
+    shapes = man->input_shapes;
+    nshapes = man->num_input_shapes;
   }
   MlirModule mod = {NULL}, refmod = {NULL};
   if ((st = load_model(ctx, model, shapes, nshapes, &mod)))

@@ -7,7 +7,9 @@
 #include "mlir-c/IR.h"
 #include "translate.h"
 
-static void write_chunk(MlirStringRef s, void *user) { fwrite(s.data, 1, s.length, (FILE *)user); }
+static void write_chunk(MlirStringRef s, void *user) {
+  fwrite(s.data, 1, s.length, (FILE *)user);
+}
 
 int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
   ajpq_onnx_options_t opts;
@@ -22,7 +24,8 @@ int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
         fprintf(stderr, "ajpq-translate: error: more than 64 --input-shape options\n");
         return 1;
       }
-      ajpq_status_t st = ajpq_onnx_parse_input_shape(s + 14, names[ns], sizeof(names[ns]), &shapes[ns]);
+      ajpq_status_t st =
+          ajpq_onnx_parse_input_shape(s + 14, names[ns], sizeof(names[ns]), &shapes[ns]);
       if (st) {
         ajpq_status_fprint(stderr, "ajpq-translate", st);
         ajpq_status_free(st);

@@ -11,11 +11,16 @@
  * `<func>_run(in0…, out0…)`. Outputs are written to temporary files and
  * renamed on success. Owned by the kernels engineer; see kernels/ajpq_codegen.h. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ajpq_codegen.h"
+#include "ajpq_dialect.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/IR.h"
 #include "translate.h"
@@ -86,11 +91,39 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
     fprintf(stderr, "ajpq-translate: error: cannot read stdin\n");
     return 1;
   }
+  if (!from_stdin) {
+    /* A clear message for a missing/unreadable input (the MLIR parser only
+     * says "could not open input file" at an unknown location). */
+    struct stat sb;
+    FILE *probe = fopen(args->input, "rb");
+    if (!probe || fstat(fileno(probe), &sb) != 0 || S_ISDIR(sb.st_mode)) {
+      fprintf(stderr, "ajpq-translate: error: cannot read input file '%s': %s\n", args->input,
+              probe ? "is a directory" : strerror(errno));
+      if (probe)
+        fclose(probe);
+      return 1;
+    }
+    fclose(probe);
+    if (!(text = read_all(args->input, &len))) {
+      fprintf(stderr, "ajpq-translate: error: cannot read input file '%s'\n", args->input);
+      return 1;
+    }
+  }
+  unsigned deep_line = 0, deep_col = 0;
+  if (!ajpq_mlir_nesting_ok(text, len, AJPQ_MLIR_MAX_NESTING, &deep_line, &deep_col)) {
+    fprintf(stderr,
+            "ajpq-translate: error: %s:%u:%u: brackets nested deeper than %d levels (refused: "
+            "MLIR's parser would overflow its stack)\n",
+            from_stdin ? "<stdin>" : args->input, deep_line, deep_col, AJPQ_MLIR_MAX_NESTING);
+    free(text);
+    return 1;
+  }
   MlirContext ctx = mlirContextCreate();
   mlirContextAttachDiagnosticHandler(ctx, on_diag, NULL, NULL);
   int rc = 1;
   MlirModule m = {NULL};
   ajpq_status_t st = NULL;
+  char *header_part = NULL;
   if (!ajpq_codegen_prepare_context(ctx)) {
     fprintf(stderr, "ajpq-translate: error: cannot load the ajpq dialect\n");
     goto out;
@@ -105,10 +138,39 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
   st = ajpq_codegen_add_entry(m, func, &sig);
   if (!st)
     st = ajpq_codegen_lower(m, features);
+  /* Both outputs or neither: the header goes to a side file first, the
+   * object is emitted (temp + rename), then the header is renamed; any
+   * failure removes what this run wrote. */
+  struct stat hsb;
+  bool header_in_place = header && stat(header, &hsb) == 0 && !S_ISREG(hsb.st_mode) &&
+                         !S_ISDIR(hsb.st_mode); /* /dev/null, a FIFO: written as is */
+  if (!st && header && !header_in_place) {
+    size_t n = strlen(header) + 32;
+    header_part = malloc(n);
+    if (!header_part)
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    else {
+      snprintf(header_part, n, "%s.part.%ld", header, (long)getpid());
+      errno = 0;
+      st = ajpq_codegen_write_header(&sig, args->input, header_part);
+      if (st) {
+        int err = errno;
+        ajpq_status_free(st);
+        st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header,
+                              err ? strerror(err) : "write failed");
+      }
+    }
+  }
   if (!st)
     st = ajpq_codegen_emit_object(m, features, args->output);
-  if (!st && header)
+  if (!st && header_in_place)
     st = ajpq_codegen_write_header(&sig, args->input, header);
+  if (!st && header_part && rename(header_part, header) != 0) {
+    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header, strerror(errno));
+    unlink(args->output);
+  }
+  if (header_part)
+    unlink(header_part); /* gone after a successful rename; the leftover otherwise */
   if (st) {
     fprintf(stderr, "ajpq-translate: error: %s: %s\n", args->input, ajpq_status_message(st));
     ajpq_status_free(st);
@@ -119,6 +181,7 @@ out:
   if (!mlirModuleIsNull(m))
     mlirModuleDestroy(m);
   mlirContextDestroy(ctx);
+  free(header_part);
   free(text);
   return rc;
 }

@@ -22,8 +22,8 @@ typedef struct {
 } ajpq_translate_args_t;
 
 typedef struct {
-  const char *flag; /* "--import-onnx" */
-  const char *help; /* one line */
+  const char *flag;                              /* "--import-onnx" */
+  const char *help;                              /* one line */
   int (*run)(const ajpq_translate_args_t *args); /* returns the exit code (0 ok, 1 error) */
 } ajpq_translation_t;
 
