@@ -145,8 +145,7 @@ bool ajpq_dialect_load(MlirContext ctx);
  * returns true if its bracket nesting never exceeds `limit`; otherwise false
  * with the 1-based line/column of the first bracket beyond it, so a tool can
  * reject the input with a clear error before the parser crashes. */
-bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line,
-                          unsigned *col);
+bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line, unsigned *col);
 
 /* Kind of an ajpq op; AJPQ_OP_NONE for any other op. */
 typedef enum {

@@ -55,8 +55,7 @@ ajpq_op_kind_t ajpq_op_kind(MlirOperation op) {
   return AJPQ_OP_NONE;
 }
 
-bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line,
-                          unsigned *col) {
+bool ajpq_mlir_nesting_ok(const char *text, size_t len, int limit, unsigned *line, unsigned *col) {
   unsigned ln = 1, cl = 1;
   int depth = 0;
   bool in_string = false, in_comment = false;

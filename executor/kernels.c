@@ -25,6 +25,12 @@ typedef struct {
   const float *scale, *zp;
 } kctx_t;
 
+/* Threads for a kernel of `work` multiply-adds (or element moves): small layers stay on the
+ * caller's thread — every fork/join is a chance to wait for a preempted worker. */
+static int par(int threads, int64_t rows, int64_t work) {
+  return rows > 1 && work >= ((int64_t)1 << 20) ? threads : 1;
+}
+
 int64_t ajpq_k_out_dim(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
   int64_t num = in + p0 + p1 - d * (k - 1) - 1;
   if (num < 0 || s <= 0)
@@ -66,7 +72,7 @@ static void im2col(const ajpq_conv_geom_t *g, const float *x, float *col, int th
   const int64_t K = g->kh * g->kw * g->c;
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .col = col, .K = K};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, im2col_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * K), rows, im2col_row, &kc);
 }
 
 static void fc_block(int64_t m, int64_t k, int64_t n, const float *x, const float *w,
@@ -105,7 +111,7 @@ static void gemm_chunk(void *arg, int64_t t) {
 void ajpq_k_fc(int64_t m, int64_t k, int64_t n, const float *x, const float *w, const float *bias,
                float *y, int threads) {
   int64_t work = m * k * n;
-  if (threads <= 1 || work < (1 << 18)) {
+  if (threads <= 1 || work < ((int64_t)1 << 20)) {
     fc_block(m, k, n, x, w, bias, y, n);
     return;
   }
@@ -177,7 +183,8 @@ void ajpq_k_depthwise(const ajpq_conv_geom_t *g, int64_t mult, const float *x, c
                       const float *bias, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .w = wt, .bias = bias, .y = y, .mult = mult};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_depthwise_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->oc * g->kh * g->kw), rows,
+                ajpq_k_depthwise_row, &kc);
 }
 
 void ajpq_k_clamp(float *y, int64_t n, float lo, float hi, int threads) {
@@ -284,7 +291,8 @@ void ajpq_k_depthwise_m1(const ajpq_conv_geom_t *g, const float *x, const float 
                          const float *bias, float lo, float hi, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .w = wt, .bias = bias, .y = y, .lo = lo, .hi = hi};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, dw_m1_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->oc * g->kh * g->kw), rows, dw_m1_row,
+                &kc);
 }
 
 static void ajpq_k_conv2d_grouped_row(void *arg, int64_t r) {
@@ -322,7 +330,8 @@ void ajpq_k_conv2d_grouped(const ajpq_conv_geom_t *g, int64_t groups, const floa
                            const float *w, const float *bias, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .w = w, .bias = bias, .y = y, .groups = groups};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_conv2d_grouped_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->oc * g->kh * g->kw * (g->c / groups)), rows,
+                ajpq_k_conv2d_grouped_row, &kc);
 }
 
 void ajpq_k_bmm(int64_t batch, int64_t m, int64_t k, int64_t n, const float *a, const float *b,
@@ -367,7 +376,8 @@ static void ajpq_k_maxpool_row(void *arg, int64_t r) {
 void ajpq_k_maxpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .y = y};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_maxpool_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->c * g->kh * g->kw), rows,
+                ajpq_k_maxpool_row, &kc);
 }
 
 static void ajpq_k_avgpool_row(void *arg, int64_t r) {
@@ -402,7 +412,8 @@ static void ajpq_k_avgpool_row(void *arg, int64_t r) {
 void ajpq_k_avgpool(const ajpq_conv_geom_t *g, const float *x, float *y, int threads) {
   const int64_t rows = g->n * g->oh;
   kctx_t kc = {.g = g, .x = x, .y = y};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_avgpool_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->c * g->kh * g->kw), rows,
+                ajpq_k_avgpool_row, &kc);
 }
 
 void ajpq_k_transpose_conv2d(const ajpq_conv_geom_t *g, const float *x, const float *w,
@@ -502,5 +513,6 @@ void ajpq_k_qconv2d(const ajpq_conv_geom_t *g, int64_t groups, const int8_t *x, 
                .sx = sx,
                .zx = zx,
                .groups = groups};
-  ajpq_pool_run(rows > 1 ? threads : 1, rows, ajpq_k_qconv2d_row, &kc);
+  ajpq_pool_run(par(threads, rows, rows * g->ow * g->oc * g->kh * g->kw * (g->c / groups)), rows,
+                ajpq_k_qconv2d_row, &kc);
 }

@@ -156,6 +156,7 @@ typedef struct {
   int episodes, warmup;
   uint64_t seed;
   double uniform_sparsity;
+  bool fill_budget;   /* raise bits while under budget after each episode */
   bool progress_tty;  /* draw a progress bar (else plain lines every 10%) */
   bool quiet;
 } ajpq_jc_search_opts_t;

@@ -60,6 +60,9 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Search policy", .enum_values = "ajpq|two-step|layer-wise|uniform|random"},
     {.name = "uniform-sparsity", .kind = AJPQ_OPT_FLOAT, .default_value = "0",
      .help = "policy=uniform: fraction of each layer's groups erased", .min = 0, .max = 0.8},
+    {.name = "fill-budget", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+     .help = "After each episode raise bits (most important first, monotone) while the budget "
+             "holds (not for policy=uniform)"},
     {.name = "quiet", .kind = AJPQ_OPT_BOOL, .default_value = "false",
      .help = "No progress and no final table"},
 };
@@ -369,6 +372,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
       .warmup = (int)ajpq_opt_int(o, "warmup"),
       .seed = (uint64_t)ajpq_opt_int(o, "seed"),
       .uniform_sparsity = ajpq_opt_float(o, "uniform-sparsity"),
+      .fill_budget = ajpq_opt_bool(o, "fill-budget"),
       .progress_tty = isatty(2),
       .quiet = ajpq_opt_bool(o, "quiet")};
   st = ajpq_jc_search(g, &cfg, &so, ajpq_jc_evaluator_reward, ev, best, &res);

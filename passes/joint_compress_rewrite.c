@@ -227,8 +227,17 @@ static bool shrink_op(rw_t *r, MlirOperation op) {
     /* constant operands carrying the channel dim (per-channel scales,
      * biases, concat fill segments) */
     intptr_t nop = mlirOperationGetNumOperands(op);
-    if (op_is(op, "tosa.concat")) {
+    MlirAttribute cax = op_is(op, "tosa.concat") ? attr(op, "axis") : mlirAttributeGetNull();
+    if (!mlirAttributeIsNull(cax) && mlirIntegerAttrGetValueInt(cax) == axis) {
       int64_t off = 0;
+      /* operands that keep at least one channel (a fully erased constant
+       * segment, e.g. zero channel padding, is dropped from the concat) */
+      MlirValue *keepv = malloc((size_t)(nop > 0 ? nop : 1) * sizeof(MlirValue));
+      intptr_t nkeep = 0;
+      if (!keepv) {
+        free(keep);
+        return false;
+      }
       for (intptr_t i = 0; i < nop; i++) {
         MlirValue v = mlirOperationGetOperand(op, i);
         int64_t d[8];
@@ -239,13 +248,21 @@ static bool shrink_op(rw_t *r, MlirOperation op) {
         bool tracked = ajpq_cg_value_channels(r->g, v, &vax, &vsz, &vids);
         /* already-shrunk operands: their original width from the graph */
         int64_t w = tracked ? vsz : (rank > axis ? d[axis] : 0);
-        if (!tracked) {
+        int64_t kw = 0;
+        for (int64_t j = 0; j < w && off + j < size; j++)
+          kw += keep[off + j] != 0;
+        if (!tracked && kw > 0 && kw < w) {
           MlirValue nv = slice_const(r, op, v, axis, keep + off, w);
           if (!mlirValueIsNull(nv))
-            mlirOperationSetOperand(op, i, nv);
+            v = nv;
         }
+        if (kw > 0)
+          keepv[nkeep++] = v;
         off += w;
       }
+      if (nkeep > 0)
+        mlirOperationSetOperands(op, nkeep, keepv);
+      free(keepv);
     } else {
       for (intptr_t i = 0; i < nop; i++) {
         MlirValue v = mlirOperationGetOperand(op, i);

@@ -341,6 +341,103 @@ static void progress(const ajpq_jc_search_opts_t *o, const char *phase, int ep, 
   }
 }
 
+/* Optional budget filling (fill-budget=true): after enforcement, raise bits
+ * one candidate step at a time, most important channel first (importance /
+ * layer mean), keeping every layer monotone in importance, while every
+ * budget still holds. Erasure is unchanged, so only the raised channel's own
+ * bytes and BitOPs change (computed incrementally). Returns the raises. */
+static int fill_budget(ctx_t *c, ajpq_jc_strategy_t *s) {
+  const ajpq_channel_graph_t *g = c->g;
+  const ajpq_jc_config_t *cfg = c->cfg;
+  ajpq_costmodel_cost_t tot;
+  ajpq_jc_cost(g, cfg, s, &tot, NULL);
+  int64_t n = 0;
+  for (int l = 0; l < g->n_layers; l++)
+    n += g->layers[l].desc.cout;
+  int *idx = malloc((size_t)(n ? n : 1) * sizeof(int)), *lay = malloc((size_t)(n ? n : 1) * sizeof(int));
+  int *chn = malloc((size_t)(n ? n : 1) * sizeof(int));
+  double *key = malloc((size_t)(n ? n : 1) * sizeof(double));
+  uint8_t *ge = malloc((size_t)(g->n_groups ? g->n_groups : 1));
+  int64_t *kin = malloc((size_t)(g->n_layers ? g->n_layers : 1) * sizeof(int64_t) * 1);
+  int raises = 0;
+  if (!idx || !lay || !chn || !key || !ge || !kin)
+    goto out;
+  ajpq_jc_group_erased(g, s, ge);
+  int64_t i = 0;
+  for (int l = 0; l < g->n_layers; l++) {
+    const ajpq_cg_layer_t *L = &g->layers[l];
+    uint8_t *ik = malloc((size_t)L->desc.cin);
+    if (!ik)
+      goto out;
+    ajpq_cg_input_kept(g, l, ge, ik);
+    kin[l] = 0; /* kept inputs per group (uniform for conv/matmul; depthwise: 1) */
+    int64_t cin_g = L->desc.cin / L->desc.groups;
+    for (int64_t q = 0; q < cin_g; q++)
+      kin[l] += ik[q];
+    if (L->desc.kind == AJPQ_COSTMODEL_DEPTHWISE)
+      kin[l] = 1;
+    free(ik);
+    double mean = 0;
+    for (int64_t ch = 0; ch < L->desc.cout; ch++)
+      mean += L->importance ? L->importance[ch] : 0;
+    mean /= (double)L->desc.cout;
+    for (int64_t ch = 0; ch < L->desc.cout; ch++, i++) {
+      idx[i] = (int)i;
+      lay[i] = l;
+      chn[i] = (int)ch;
+      key[i] = mean > 0 && L->importance ? L->importance[ch] / mean : 0;
+    }
+  }
+  g_key = key;
+  qsort(idx, (size_t)n, sizeof(int), cmp_desc);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int64_t j = 0; j < n; j++) {
+      int l = lay[idx[j]], ch = chn[idx[j]];
+      const ajpq_cg_layer_t *L = &g->layers[l];
+      if (cfg->skip && cfg->skip[l])
+        continue;
+      int b = s->bits[l][ch], ci = -1;
+      for (int q = 0; q < cfg->n_cand; q++)
+        if (cfg->cand[q] == b)
+          ci = q;
+      if (b == 0 || ci < 0 || ci + 1 >= cfg->n_cand)
+        continue;
+      int nb = cfg->cand[ci + 1];
+      /* monotone: no more bits than any more important kept channel */
+      bool ok = true;
+      for (int64_t r = 0; r < L->desc.cout && ok; r++) {
+        int o = c->rank[l][r];
+        if (o == ch)
+          break;
+        if (s->bits[l][o] && s->bits[l][o] < nb)
+          ok = false;
+      }
+      if (!ok)
+        continue;
+      ajpq_costmodel_cost_t t2 = tot;
+      int64_t k = L->desc.kh * L->desc.kw * kin[l];
+      t2.weight_bytes += ajpq_costmodel_channel_bytes(&L->desc, kin[l], nb) -
+                         ajpq_costmodel_channel_bytes(&L->desc, kin[l], b);
+      t2.bitops += L->desc.out_h * L->desc.out_w * k * (nb - b) * cfg->act_bits;
+      if (!ajpq_jc_within_budget(cfg, &t2, &c->fp32))
+        continue;
+      s->bits[l][ch] = (uint8_t)nb;
+      tot = t2;
+      raises++;
+      changed = true;
+    }
+  }
+out:
+  free(idx);
+  free(lay);
+  free(chn);
+  free(key);
+  free(ge);
+  free(kin);
+  return raises;
+}
+
 typedef enum { MODE_JOINT, MODE_RANDOM, MODE_LAYERWISE, MODE_PRUNE_FLOAT } mode_t_;
 
 /* Runs `episodes` episodes of one mode. base: erasure fixed from a previous
@@ -424,6 +521,8 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
       st = ajpq_status_make(AJPQ_INTERNAL, "budget enforcement failed in episode %d", ep);
       break;
     }
+    if (o->fill_budget && mode != MODE_PRUNE_FLOAT)
+      fill_budget(c, c->cur);
     double r, m;
     st = reward(user, c->cur, &r, &m);
     if (st)

@@ -124,7 +124,10 @@ mkdir -p "$out"
 # ---------------------------------------------------------------------------------------------
 step "1 import (ajpq-translate --import-onnx)"
 need_tool ajpq-translate --import-onnx "the ONNX importer (issue 3)"
-"$bin/ajpq-translate" --import-onnx "$onnx" --input-shape="$shape" -o "$out/imported.mlir" ||
+# --mlir-print-debuginfo keeps the ONNX node names (locations) in the file, so strategy.json and
+# the cost report name layers by them.
+"$bin/ajpq-translate" --import-onnx "$onnx" --input-shape="$shape" --mlir-print-debuginfo \
+  -o "$out/imported.mlir" ||
   die "importing $onnx failed"
 echo "imported $(basename "$onnx") -> $out/imported.mlir"
 
@@ -200,7 +203,7 @@ compile_and_run() {
   runtime=""
   if [ -n "$extra" ]; then
     [ "$extra" = memrefCopy ] ||
-      die "$2.o needs symbols the harness cannot provide: $(echo $extra)"
+      die "$2.o needs symbols the harness cannot provide: $(echo "$extra" | tr '\n' ' ')"
     # Newer headers carry a weak C memrefCopy; older ones need MLIR's runtime library.
     if ! grep -q 'memrefCopy(' "$out/$2.h"; then
       echo "demo: warning: $2.o needs memrefCopy and $2.h does not define it:" \

@@ -9,6 +9,8 @@
 // RUN: ajpq-opt %t/fc.mlir --ajpq-apply-strategy="strategy=%t/fc.json act-bits=32" | FileCheck %s --check-prefix=FC
 // RUN: ajpq-opt %t/fcn.mlir --ajpq-apply-strategy="strategy=%t/fcn.json act-bits=32" | FileCheck %s --check-prefix=FCN
 // RUN: ajpq-opt %t/out.mlir --ajpq-apply-strategy="strategy=%t/out.json act-bits=32" | FileCheck %s --check-prefix=OUT
+// RUN: ajpq-opt %t/zcat.mlir --ajpq-apply-strategy="strategy=%t/zcat.json act-bits=32" | FileCheck %s --check-prefix=ZCAT
+// RUN: ajpq-opt %t/zcat.mlir --ajpq-apply-strategy="strategy=%t/zcat2.json act-bits=32" | FileCheck %s --check-prefix=ZCAT2
 // The rewritten modules pass the ajpq verifier and cost-report reads them.
 // RUN: ajpq-opt %t/residual.mlir --ajpq-apply-strategy="strategy=%t/residual.json act-bits=32" --ajpq-cost-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=RESCOST
 
@@ -55,6 +57,15 @@
 // FCN: tosa.transpose %[[A]] {perms = array<i32: 0, 3, 1, 2>} : (tensor<1x2x2x1xf32>) -> tensor<1x1x2x2xf32>
 // FCN: tosa.reshape {{.*}} -> tensor<1x4xf32>
 // FCN: "ajpq.matmul"({{.*}}) {{.*}}kernel = array<i64: 4>
+
+// Channel padding by concat with zeros (BlazeFace style): c1 keeps channel
+// 0, the zero segment keeps its channel 3 (tied to c2's kept channel 3);
+// with both zero channels kept/erased the constant is sliced or dropped.
+// ZCAT: %[[A:.*]] = "ajpq.conv2d"(%arg0) {{.*}}kept = array<i32: 0>{{.*}} -> tensor<1x4x4x1xf32>
+// ZCAT: %[[Z:.*]] = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1x4x4x1xf32>}>
+// ZCAT: tosa.concat %[[A]], %[[Z]] {axis = 3 : i32} : (tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) -> tensor<1x4x4x2xf32>
+// ZCAT2: %[[A:.*]] = "ajpq.conv2d"(%arg0) {{.*}}kept = array<i32: 0, 1>{{.*}} -> tensor<1x4x4x2xf32>
+// ZCAT2: tosa.concat %[[A]] {axis = 3 : i32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
 
 // Graph output: c1 feeds the result, so all its channels stay (bits only);
 // c2 (also a graph output) keeps both.
@@ -190,3 +201,24 @@ func.func @main(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2
 }
 //--- out.json
 {"version": 1, "layers": [{"name": "c1", "bits": [3, 5]}, {"name": "c2", "bits": [8, 8]}]}
+//--- zcat.mlir
+func.func @main(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x2xf32>) {
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c1_w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x3xf32>} : () -> tensor<2x1x1x3xf32>
+  %c1_b = "tosa.const"() {values = dense<0.5> : tensor<2xf32>} : () -> tensor<2xf32>
+  %c1 = tosa.conv2d %x, %c1_w, %c1_b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<2x1x1x3xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("c1")
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1x4x4x2xf32>} : () -> tensor<1x4x4x2xf32>
+  %cat = tosa.concat %c1, %z {axis = 3 : i32} : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x4xf32>
+  %c2_w = "tosa.const"() {values = dense<1.0> : tensor<4x1x1x3xf32>} : () -> tensor<4x1x1x3xf32>
+  %c2_b = "tosa.const"() {values = dense<0.5> : tensor<4xf32>} : () -> tensor<4xf32>
+  %c2 = tosa.conv2d %x, %c2_w, %c2_b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>, tensor<4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x4xf32> loc("c2")
+  %s = tosa.add %cat, %c2 : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %c3_w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x4xf32>} : () -> tensor<2x1x1x4xf32>
+  %c3_b = "tosa.const"() {values = dense<0.5> : tensor<2xf32>} : () -> tensor<2xf32>
+  %c3 = tosa.conv2d %s, %c3_w, %c3_b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<2x1x1x4xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("c3")
+  return %c3 : tensor<1x4x4x2xf32>
+}
+//--- zcat.json
+{"version": 1, "layers": [{"name": "c1", "bits": [4, 0]}, {"name": "c2", "bits": [4, 0, 0, 4]}, {"name": "c3", "bits": [8, 8]}]}
+//--- zcat2.json
+{"version": 1, "layers": [{"name": "c1", "bits": [4, 4]}, {"name": "c2", "bits": [4, 4, 0, 0]}, {"name": "c3", "bits": [8, 8]}]}

@@ -23,8 +23,7 @@ bool opt_output_open(opt_output_t *out, const char *path) {
   struct stat sb;
   if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
     if (S_ISDIR(sb.st_mode)) {
-      fprintf(stderr, "%s: error: cannot write output file '%s': Is a directory\n", OPT_TOOL,
-              path);
+      fprintf(stderr, "%s: error: cannot write output file '%s': Is a directory\n", OPT_TOOL, path);
       return false;
     }
     out->f = fopen(path, "w");

@@ -25,7 +25,9 @@
 #include "mlir-c/IR.h"
 #include "translate.h"
 
-static void print_cb(MlirStringRef s, void *ud) { fwrite(s.data, 1, s.length, (FILE *)ud); }
+static void print_cb(MlirStringRef s, void *ud) {
+  fwrite(s.data, 1, s.length, (FILE *)ud);
+}
 
 static MlirLogicalResult on_diag(MlirDiagnostic d, void *ud) {
   (void)ud;
@@ -81,7 +83,8 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
       return ajpq_translate_unknown_option(s, "--mlir-to-obj");
   }
   if (strcmp(args->output, "-") == 0) {
-    fprintf(stderr, "ajpq-translate: error: --mlir-to-obj writes an object file: give -o <file.o>\n");
+    fprintf(stderr,
+            "ajpq-translate: error: --mlir-to-obj writes an object file: give -o <file.o>\n");
     return 1;
   }
   size_t len = 0;
