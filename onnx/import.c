@@ -419,7 +419,8 @@ const char *attr_str(const Onnx__NodeProto *n, const char *name, const char *dfl
   if (!a || !a->has_s)
     return dflt;
   size_t l = a->s.len < bufsize - 1 ? a->s.len : bufsize - 1;
-  memcpy(buf, a->s.data, l);
+  if (l)
+    memcpy(buf, a->s.data, l);
   buf[l] = 0;
   return buf;
 }

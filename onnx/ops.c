@@ -40,7 +40,8 @@ static ajpq_status_t new_cst(val_t *v, int32_t dtype, int rank, const int64_t *d
     return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   t->dtype = dtype;
   t->rank = rank;
-  memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+  if (rank > 0)
+    memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
   t->numel = shape_numel(rank, dims);
   size_t n = t->numel ? (size_t)t->numel : 1;
   if (ajpq_onnx_dtype_is_float(dtype))
@@ -54,7 +55,8 @@ static ajpq_status_t new_cst(val_t *v, int32_t dtype, int rank, const int64_t *d
   v->cst = t;
   v->dtype = dtype;
   v->rank = rank;
-  memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+  if (rank > 0)
+    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
   return NULL;
 }
 
@@ -83,7 +85,8 @@ static void cset(ajpq_onnx_tensor_t *t, int64_t i, double v) {
 static void set_shape(val_t *v, int32_t dtype, int rank, const int64_t *dims) {
   v->dtype = dtype;
   v->rank = rank;
-  memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
+  if (rank > 0)
+    memcpy(v->dims, dims, sizeof(int64_t) * (size_t)rank);
 }
 
 static int all_const(val_t **in, int nin) {
@@ -611,13 +614,15 @@ static ajpq_status_t h_constant(imp_t *im, const Onnx__NodeProto *n, val_t **in,
   if ((a = node_attr(n, "value_floats"))) {
     int64_t d = (int64_t)a->n_floats;
     AJPQ_RETURN_IF_ERROR(new_cst(o, T_FLOAT, 1, &d));
-    memcpy(o->cst->f32, a->floats, a->n_floats * sizeof(float));
+    if (a->n_floats)
+      memcpy(o->cst->f32, a->floats, a->n_floats * sizeof(float));
     return NULL;
   }
   if ((a = node_attr(n, "value_ints"))) {
     int64_t d = (int64_t)a->n_ints;
     AJPQ_RETURN_IF_ERROR(new_cst(o, T_INT64, 1, &d));
-    memcpy(o->cst->i64, a->ints, a->n_ints * sizeof(int64_t));
+    if (a->n_ints)
+      memcpy(o->cst->i64, a->ints, a->n_ints * sizeof(int64_t));
     return NULL;
   }
   return EUNIMPL("Constant without a supported value attribute (sparse/string values unsupported)");
@@ -2110,7 +2115,8 @@ static ajpq_status_t h_resize(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
       if (!a || a->n_floats > 8)
         return EINVAL("Upsample needs scales");
       ns = (int)a->n_floats;
-      memcpy(s, a->floats, sizeof(float) * (size_t)ns);
+      if (ns)
+        memcpy(s, a->floats, sizeof(float) * (size_t)ns);
     } else {
       if (nin < 2 || !in[1] || !in[1]->cst || in[1]->cst->numel > 8 || !in[1]->cst->f32)
         return EUNIMPL("Upsample scales must be a float constant");
