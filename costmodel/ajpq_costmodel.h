@@ -22,10 +22,15 @@
  *  - Weight bytes: each quantized kept channel stores its row packed at its
  *    bit-width, padded to a whole byte (the dialect's `ajpq.rowpacked-lsb`:
  *    ⌈K_c·b/8⌉ bytes) plus AJPQ_COSTMODEL_META_BYTES of per-channel metadata
- *    (scale f32, zero point f32, bit code i8, kept index i32 — exactly the
- *    per-channel attributes of an ajpq compute op). A float channel stores
- *    4·K_c bytes and no metadata. A kept channel's bias (if the layer has one)
- *    costs 4 bytes. Erased channels cost nothing.
+ *    as a deployable format stores it: scale f32 (4 B) + bit code (1 B). The
+ *    zero point (f32, AJPQ_COSTMODEL_ZP_BYTES) is stored only when the layer's
+ *    scheme is asymmetric (`asymmetric`): the symmetric zero point 2^(b−1)
+ *    (0.5 at 1 bit) is implied by b. A float channel stores 4·K_c bytes and no
+ *    metadata. A kept channel's bias (if the layer has one) costs 4 bytes.
+ *    Erased channels cost nothing. Per layer, the kept-channel map is a
+ *    bitmask of ⌈cout/8⌉ bytes (AJPQ_COSTMODEL_MASK_BYTES), stored when the
+ *    layer has at least one kept channel and is not entirely float (an fp32
+ *    layer needs no map; a fully erased layer is gone).
  *  - avg_bits = stored weight bits (payload only, no padding) / weights of the
  *    uncompressed layer: 32 for fp32, 0 when everything is erased.
  *
@@ -43,9 +48,12 @@
 extern "C" {
 #endif
 
-/* Per kept quantized channel: scale (4) + zero point (4) + bit code (1) +
- * kept index (4) bytes. */
-#define AJPQ_COSTMODEL_META_BYTES 13
+/* Per kept quantized channel: scale f32 (4) + bit code (1) bytes. */
+#define AJPQ_COSTMODEL_META_BYTES 5
+/* Extra bytes per kept quantized channel of an asymmetric layer (f32 zero point). */
+#define AJPQ_COSTMODEL_ZP_BYTES 4
+/* Bytes of a layer's kept-channel bitmask over `cout` original channels. */
+#define AJPQ_COSTMODEL_MASK_BYTES(cout) (((cout) + 7) / 8)
 /* Bytes of one float bias value. */
 #define AJPQ_COSTMODEL_BIAS_BYTES 4
 /* The bit-width value meaning "float, not quantized". */
@@ -69,6 +77,7 @@ typedef struct {
   int64_t out_h;  /* output height (matmul: rows M, batch excluded) */
   int64_t out_w;  /* output width (matmul: 1) */
   bool has_bias;
+  bool asymmetric; /* quantized with stored zero points (+4 B per quantized channel) */
 } ajpq_costmodel_layer_t;
 
 /* Cost of one layer (or a sum of layers). */
@@ -99,7 +108,9 @@ ajpq_status_t ajpq_costmodel_layer(const ajpq_costmodel_layer_t *l, const uint8_
 
 /* Bytes that kept channel `c` of `l` costs at bit-width `b` given `kin`
  * kept input channels in its group (payload + metadata + bias); 0 for
- * b = 0. The marginal cost used by budget enforcement. */
+ * b = 0. The marginal cost used by budget enforcement (the per-layer
+ * kept-channel bitmask is not included: it is counted by
+ * ajpq_costmodel_layer). */
 int64_t ajpq_costmodel_channel_bytes(const ajpq_costmodel_layer_t *l, int64_t kin, int b);
 
 /* Weights per output channel of the uncompressed layer: kh·kw·cin/groups. */

@@ -58,7 +58,8 @@ int64_t ajpq_costmodel_channel_bytes(const ajpq_costmodel_layer_t *l, int64_t ki
   int64_t bytes = l->has_bias ? AJPQ_COSTMODEL_BIAS_BYTES : 0;
   if (b == AJPQ_COSTMODEL_FLOAT_BITS)
     return bytes + 4 * k;
-  return bytes + (k * b + 7) / 8 + AJPQ_COSTMODEL_META_BYTES;
+  return bytes + (k * b + 7) / 8 + AJPQ_COSTMODEL_META_BYTES +
+         (l->asymmetric ? AJPQ_COSTMODEL_ZP_BYTES : 0);
 }
 
 ajpq_status_t ajpq_costmodel_layer(const ajpq_costmodel_layer_t *l, const uint8_t *bits,
@@ -80,6 +81,7 @@ ajpq_status_t ajpq_costmodel_layer(const ajpq_costmodel_layer_t *l, const uint8_
   const int64_t cin_g = l->cin / l->groups, cout_g = l->cout / l->groups;
   const int64_t hw = l->out_h * l->out_w, khw = l->kh * l->kw;
   r.orig_weights = l->cout * khw * cin_g;
+  bool any_nonfloat = false;
   for (int64_t g = 0; g < l->groups; g++) {
     int64_t kin = cin_g;
     if (in_kept) {
@@ -89,6 +91,8 @@ ajpq_status_t ajpq_costmodel_layer(const ajpq_costmodel_layer_t *l, const uint8_
     }
     for (int64_t c = g * cout_g; c < (g + 1) * cout_g; c++) {
       int b = bits ? bits[c] : AJPQ_COSTMODEL_FLOAT_BITS;
+      if (b != AJPQ_COSTMODEL_FLOAT_BITS)
+        any_nonfloat = true;
       if (b == 0) {
         r.erased_channels++;
         continue;
@@ -101,6 +105,8 @@ ajpq_status_t ajpq_costmodel_layer(const ajpq_costmodel_layer_t *l, const uint8_
       r.weight_bytes += ajpq_costmodel_channel_bytes(l, kin, b);
     }
   }
+  if (any_nonfloat && r.kept_channels > 0)
+    r.weight_bytes += AJPQ_COSTMODEL_MASK_BYTES(l->cout);
   *out = r;
   return NULL;
 }

@@ -159,10 +159,13 @@ ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out) {
   return NULL;
 }
 
-/* True iff `path` exists and is neither a regular file nor a directory
- * (a device such as /dev/null, a FIFO, a socket). */
+/* True iff `path` is under /dev or /proc, or exists and is neither a
+ * regular file nor a directory (a device such as /dev/null, a FIFO): such
+ * outputs are written in place, never replaced by a renamed temporary. */
 static bool is_special_file(const char *path) {
   struct stat sb;
+  if (!strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6)) /* /dev/stdout: a link */
+    return true;
   return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 }
 

@@ -111,6 +111,10 @@ typedef struct {
 
 typedef struct ajpq_jc_evaluator_s ajpq_jc_evaluator_t;
 
+/* Weight of the fidelity term in the reward of labelled metrics:
+ * reward = 0.1 × (metric − metric_fp32) in points − weight × mean KL(fp32 ‖ candidate). */
+#define AJPQ_JC_FIDELITY_WEIGHT 1.0
+
 typedef struct {
   const char *calibration; /* manifest .json or "data=X.npy[,labels=Y.npy][,metric=M]" */
   const char *metric;      /* overrides the manifest's; "" = default */
@@ -157,6 +161,7 @@ typedef struct {
   uint64_t seed;
   double uniform_sparsity;
   bool fill_budget;   /* raise bits while under budget after each episode */
+  int refine_passes;  /* ajpq policy: sweeps of the post-search refinement (0 = off) */
   bool progress_tty;  /* draw a progress bar (else plain lines every 10%) */
   bool quiet;
 } ajpq_jc_search_opts_t;
@@ -166,6 +171,7 @@ typedef struct {
   int best_episode;
   int episodes_run;
   int enforce_changes;
+  int refine_evals, refine_moves; /* ajpq policy: post-search refinement (evaluations, accepted) */
   double *reward_curve; /* [episodes_run], owned */
   double seconds;
 } ajpq_jc_search_result_t;

@@ -470,6 +470,14 @@ static int try_layer(builder_t *b, MlirOperation op, ajpq_importance_t imp) {
       for (int64_t j = 0; j < a.n_kept; j++)
         if (a.kept[j] >= 0 && a.kept[j] < d->cout)
           l->stored_bits[a.kept[j]] = (uint8_t)a.bits[j];
+    /* asymmetric when a stored zero point is not the symmetric one implied
+     * by the bit-width (2^(b-1), 0.5 at 1 bit): it then costs 4 B/channel */
+    for (int64_t j = 0; j < a.n_kept && a.zero_point; j++) {
+      int b = a.bits[j];
+      float zi = b == 1 ? 0.5f : (float)(1 << (b > 1 && b <= 8 ? b - 1 : 0));
+      if (b >= 1 && b <= 8 && a.zero_point[j] != zi)
+        d->asymmetric = true;
+    }
     l->importance = calloc((size_t)d->cout, sizeof(double));
     ajpq_compute_attrs_release(&a);
     /* ajpq layers as stored: erased outputs absent. For the depthwise

@@ -63,6 +63,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "fill-budget", .kind = AJPQ_OPT_BOOL, .default_value = "false",
      .help = "After each episode raise bits (most important first, monotone) while the budget "
              "holds (not for policy=uniform)"},
+    {.name = "refine", .kind = AJPQ_OPT_INT, .default_value = "4",
+     .help = "policy=ajpq: sweeps of the post-search refinement that moves bits between layers "
+             "under the budget, evaluator-guided (0 = off)", .min = 0, .max = 100},
     {.name = "quiet", .kind = AJPQ_OPT_BOOL, .default_value = "false",
      .help = "No progress and no final table"},
 };
@@ -373,6 +376,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
       .seed = (uint64_t)ajpq_opt_int(o, "seed"),
       .uniform_sparsity = ajpq_opt_float(o, "uniform-sparsity"),
       .fill_budget = ajpq_opt_bool(o, "fill-budget"),
+      .refine_passes = (int)ajpq_opt_int(o, "refine"),
       .progress_tty = isatty(2),
       .quiet = ajpq_opt_bool(o, "quiet")};
   st = ajpq_jc_search(g, &cfg, &so, ajpq_jc_evaluator_reward, ev, best, &res);
@@ -406,6 +410,9 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
   if (!so.quiet)
     print_table(&fp32, &bc, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
                 res.best_metric, res.seconds, res.episodes_run, res.enforce_changes);
+  if (!so.quiet && res.refine_evals)
+    fprintf(stderr, "  refinement: %d evaluations, %d moves accepted\n", res.refine_evals,
+            res.refine_moves);
   ok = ajpq_jc_rewrite(g, &cfg, best, ajpq_jc_evaluator_actq(ev));
 done:
   free(res.reward_curve);

@@ -307,7 +307,21 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
     return st;
   double m = score_metric(e, false);
   *metric = m;
-  *reward = reward_of(e, m);
+  double r = reward_of(e, m);
+  if (strcmp(e->metric, "kl") && strcmp(e->metric, "agreement")) {
+    /* labelled metric: add the label-free fidelity term −KL(fp32 ‖ candidate)
+     * (docs/search.md "Reward"): dense where accuracy on a small calibration
+     * set is flat */
+    char saved[sizeof e->metric];
+    memcpy(saved, e->metric, sizeof saved);
+    snprintf(e->metric, sizeof e->metric, "kl");
+    double kl = score_metric(e, false);
+    memcpy(e->metric, saved, sizeof saved);
+    r -= AJPQ_JC_FIDELITY_WEIGHT * kl;
+    if (!isfinite(r))
+      r = -1e3;
+  }
+  *reward = r;
   return NULL;
 }
 

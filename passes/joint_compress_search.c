@@ -2,7 +2,7 @@
  *
  * One episode walks the layers in program order. At layer l:
  *  - the layer controller's action a_s ∈ [0,1] gives the sparsity
- *    s = a_s · 0.8 of the channel groups l leads (the groups whose first
+ *    s = a_s³ · 0.8 of the channel groups l leads (the groups whose first
  *    layer is l); the floor(s·n + 0.5) least important erasable groups are
  *    erased (0 bits in every member layer), never leaving a layer with fewer
  *    than min-keep channels;
@@ -35,6 +35,10 @@
 #define NS_STATIC 10
 #define NS (NS_STATIC + 5)
 #define MAX_SPARSITY 0.8
+/* sparsity = a^SPARSITY_POW · MAX_SPARSITY: without fine-tuning, erasing
+ * channels costs far more accuracy than lowering bits, so a uniform action
+ * (warm-up, exploration) should mostly mean light pruning (mean 0.2). */
+#define SPARSITY_POW 3.0
 
 typedef struct {
   const ajpq_channel_graph_t *g;
@@ -260,7 +264,7 @@ static void apply_layer(ctx_t *c, int l, double sparsity, int hi, int lo, int fi
                         double *eff) {
   int n_led = c->n_led[l], e = 0;
   if (sparsity >= 0) {
-    int want = (int)floor(sparsity * MAX_SPARSITY * n_led + 0.5);
+    int want = (int)floor(pow(sparsity, SPARSITY_POW) * MAX_SPARSITY * n_led + 0.5);
     for (int i = 0; i < n_led && e < want; i++)
       if (can_erase_group(c, c->led[l][i])) {
         erase(c, c->led[l][i]);
@@ -298,7 +302,7 @@ static void apply_layer(ctx_t *c, int l, double sparsity, int hi, int lo, int fi
     if (!erased_one)
       break;
   }
-  eff[0] = n_led ? fmin(1.0, (double)e / (MAX_SPARSITY * n_led)) : 0.0;
+  eff[0] = n_led ? pow(fmin(1.0, (double)e / (MAX_SPARSITY * n_led)), 1.0 / SPARSITY_POW) : 0.0;
   eff[1] = (hi + 0.5) / c->cfg->n_cand;
   eff[2] = (lo + 0.5) / c->cfg->n_cand;
 }
@@ -438,6 +442,150 @@ out:
   return raises;
 }
 
+/* Shifts every kept channel of layer l by `dir` (+1/-1) candidate steps,
+ * never to 0 bits and never past the candidate set; a uniform shift keeps
+ * the layer monotone in importance. Returns false when nothing changed. */
+static bool shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int l, int dir) {
+  bool changed = false;
+  for (int64_t ch = 0; ch < s->n_chan[l]; ch++) {
+    int b = s->bits[l][ch], ci = -1;
+    for (int q = 0; q < cfg->n_cand; q++)
+      if (cfg->cand[q] == b)
+        ci = q;
+    if (b == 0 || ci < 0 || ci + dir < 0 || ci + dir >= cfg->n_cand)
+      continue;
+    s->bits[l][ch] = (uint8_t)cfg->cand[ci + dir];
+    changed = true;
+  }
+  return changed;
+}
+
+/* Budget filling by whole-layer steps (every searched policy, after
+ * enforcement): round-robin over the layers in program order, raise a
+ * layer's kept channels by one candidate step if every budget still holds,
+ * until no layer can be raised. Keeps each layer's importance profile and the
+ * erasure; the budget is used instead of being left on the table. Returns the
+ * number of raises. */
+static int fill_layers(ctx_t *c, ajpq_jc_strategy_t *s) {
+  const ajpq_channel_graph_t *g = c->g;
+  const ajpq_jc_config_t *cfg = c->cfg;
+  int raises = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int l = 0; l < g->n_layers; l++) {
+      if (cfg->skip && cfg->skip[l])
+        continue;
+      ajpq_jc_strategy_copy(c->tmp, s);
+      if (!shift_layer(cfg, c->tmp, l, +1))
+        continue;
+      ajpq_costmodel_cost_t cc;
+      ajpq_jc_cost(g, cfg, c->tmp, &cc, NULL);
+      if (!ajpq_jc_within_budget(cfg, &cc, &c->fp32))
+        continue;
+      memcpy(s->bits[l], c->tmp->bits[l], (size_t)s->n_chan[l]);
+      raises++;
+      changed = true;
+    }
+  }
+  return raises;
+}
+
+/* Post-search local refinement of the ajpq policy (deterministic, same
+ * evaluator and budget as the search; docs/search.md "Refinement"):
+ *  1. sensitivity: for every layer, the reward of `best` with that layer's
+ *     kept channels one candidate step lower (L evaluations);
+ *  2. up to `passes` sweeps over the layers in program order: raise layer i
+ *     by one step; while the budget does not hold, lower the not-yet-lowered
+ *     layer whose one-step reduction cost the least reward (ties: the one
+ *     saving more bytes); evaluate; keep the move if the reward improves.
+ * Erasure is never changed. Returns NULL or the evaluator's error. */
+static ajpq_status_t refine(ctx_t *c, const ajpq_jc_search_opts_t *o, ajpq_jc_reward_fn reward,
+                            void *user, ajpq_jc_strategy_t *best, ajpq_jc_search_result_t *res,
+                            int passes) {
+  const ajpq_channel_graph_t *g = c->g;
+  const ajpq_jc_config_t *cfg = c->cfg;
+  int L = g->n_layers;
+  double *sens = malloc((size_t)L * sizeof(double));
+  int *order = malloc((size_t)L * sizeof(int));
+  uint8_t *low = malloc((size_t)L);
+  ajpq_jc_strategy_t *t = c->tmp;
+  ajpq_status_t st = NULL;
+  if (!sens || !order || !low) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto out;
+  }
+  double cur_r = res->best_reward, cur_m = res->best_metric;
+  for (int l = 0; l < L && !st; l++) {
+    order[l] = l;
+    sens[l] = INFINITY; /* cannot be lowered */
+    if (cfg->skip && cfg->skip[l])
+      continue;
+    ajpq_jc_strategy_copy(t, best);
+    if (!shift_layer(cfg, t, l, -1))
+      continue;
+    double r, m;
+    st = reward(user, t, &r, &m);
+    res->refine_evals++;
+    sens[l] = cur_r - r;
+  }
+  /* least sensitive first (stable by layer index) */
+  for (int i = 1; i < L; i++)
+    for (int j = i; j > 0 && sens[order[j]] < sens[order[j - 1]]; j--) {
+      int x = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = x;
+    }
+  for (int p = 0; p < passes && !st; p++) {
+    int moves = 0;
+    for (int i = 0; i < L && !st; i++) {
+      if (cfg->skip && cfg->skip[i])
+        continue;
+      ajpq_jc_strategy_copy(t, best);
+      if (!shift_layer(cfg, t, i, +1))
+        continue;
+      memset(low, 0, (size_t)L);
+      low[i] = 1;
+      ajpq_costmodel_cost_t cc;
+      ajpq_jc_cost(g, cfg, t, &cc, NULL);
+      bool ok = ajpq_jc_within_budget(cfg, &cc, &c->fp32);
+      for (int k = 0; k < L && !ok; k++) {
+        int j = order[k];
+        if (low[j] || !isfinite(sens[j]) || (cfg->skip && cfg->skip[j]))
+          continue;
+        if (!shift_layer(cfg, t, j, -1))
+          continue;
+        low[j] = 1;
+        ajpq_jc_cost(g, cfg, t, &cc, NULL);
+        ok = ajpq_jc_within_budget(cfg, &cc, &c->fp32);
+      }
+      if (!ok)
+        continue;
+      double r, m;
+      st = reward(user, t, &r, &m);
+      res->refine_evals++;
+      if (!st && r > cur_r) {
+        cur_r = r;
+        cur_m = m;
+        ajpq_jc_strategy_copy(best, t);
+        res->refine_moves++;
+        moves++;
+      }
+    }
+    if (!o->quiet)
+      fprintf(stderr, "ajpq/refine: pass %d: %d moves, best reward %.4f metric %.4f\n", p + 1,
+              moves, cur_r, cur_m);
+    if (!moves)
+      break;
+  }
+  res->best_reward = cur_r;
+  res->best_metric = cur_m;
+out:
+  free(sens);
+  free(order);
+  free(low);
+  return st;
+}
+
 typedef enum { MODE_JOINT, MODE_RANDOM, MODE_LAYERWISE, MODE_PRUNE_FLOAT } mode_t_;
 
 /* Runs `episodes` episodes of one mode. base: erasure fixed from a previous
@@ -523,6 +671,8 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
     }
     if (o->fill_budget && mode != MODE_PRUNE_FLOAT)
       fill_budget(c, c->cur);
+    if (mode != MODE_PRUNE_FLOAT)
+      fill_layers(c, c->cur);
     double r, m;
     st = reward(user, c->cur, &r, &m);
     if (st)
@@ -583,6 +733,8 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
   switch (o->policy) {
   case AJPQ_JC_POLICY_AJPQ:
     st = run_phase(&c, o, MODE_JOINT, episodes, NULL, reward, user, best, res, "ajpq", o->seed);
+    if (!st && o->refine_passes > 0)
+      st = refine(&c, o, reward, user, best, res, o->refine_passes);
     break;
   case AJPQ_JC_POLICY_RANDOM:
     st = run_phase(&c, o, MODE_RANDOM, episodes, NULL, reward, user, best, res, "random", o->seed);
@@ -610,7 +762,14 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
     ajpq_jc_config_t fa = *cfg;
     fa.cand[0] = AJPQ_COSTMODEL_FLOAT_BITS;
     fa.n_cand = 1;
-    fa.budget.size_ratio = cfg->budget.size_ratio > 0 ? sqrt(cfg->budget.size_ratio) : 0;
+    /* phase A keeps what the widest candidate at 80 % of its bits could
+     * still fit (at least √target): the quantization phase then has the
+     * room to use the whole budget (docs/search.md) */
+    double qf = 32.0 / (0.8 * cfg->cand[cfg->n_cand - 1]);
+    fa.budget.size_ratio =
+        cfg->budget.size_ratio > 0
+            ? fmin(1.0, fmax(sqrt(cfg->budget.size_ratio), qf * cfg->budget.size_ratio))
+            : 0;
     fa.budget.macs_ratio = cfg->budget.macs_ratio > 0 ? sqrt(cfg->budget.macs_ratio) : 0;
     fa.budget.bitops_ratio = cfg->budget.bitops_ratio > 0 ? sqrt(cfg->budget.bitops_ratio) : 0;
     fa.budget.size_bytes = 0;

@@ -17,12 +17,16 @@ bool opt_output_open(opt_output_t *out, const char *path) {
     out->f = stdout;
     return true;
   }
-  /* An existing non-regular file (/dev/null, a FIFO, a terminal) is written
-   * in place: a temporary file renamed over it would replace the device node
-   * with a regular file (as root, `-o /dev/null` would break /dev/null). */
+  /* An existing non-regular file (/dev/null, a FIFO, a terminal) and any
+   * path under /dev or /proc (/dev/stdout is a symlink, maybe to a regular
+   * file) are written in place: a temporary file renamed over them would
+   * replace the device node or link (as root, `-o /dev/null` broke
+   * /dev/null for the whole machine). */
   struct stat sb;
-  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-    if (S_ISDIR(sb.st_mode)) {
+  bool exists = stat(path, &sb) == 0;
+  if ((exists && !S_ISREG(sb.st_mode)) || !strncmp(path, "/dev/", 5) ||
+      !strncmp(path, "/proc/", 6)) {
+    if (exists && S_ISDIR(sb.st_mode)) {
       fprintf(stderr, "%s: error: cannot write output file '%s': Is a directory\n", OPT_TOOL, path);
       return false;
     }

@@ -59,7 +59,9 @@ int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
       mlirOpPrintingFlagsElideLargeElementsAttrs(fl, a->elide_limit);
       mlirOpPrintingFlagsElideLargeResourceString(fl, a->elide_limit);
     }
-    if (a->debug_info)
+    /* Default on (-1): the ONNX node names must survive a trip through a
+     * file so joint-compress reports and skip-layers can name layers. */
+    if (a->debug_info != 0)
       mlirOpPrintingFlagsEnableDebugInfo(fl, true, false);
     mlirOperationPrintWithFlags(mlirModuleGetOperation(m), fl, write_chunk, f);
     fputc('\n', f);

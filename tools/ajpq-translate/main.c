@@ -30,7 +30,10 @@ static void usage(FILE *f) {
              "  -o <file>                              output file (default: stdout); written\n"
              "                                         to a temporary file, renamed on success\n"
              "  --mlir-elide-elementsattrs-if-larger=N elide constants with more than N elements\n"
-             "  --mlir-print-debuginfo                 print locations (ONNX node names)\n"
+             "  --mlir-print-debuginfo[=true|false]    print locations (ONNX node names);\n"
+             "                                         on by default for --import-onnx so\n"
+             "                                         later passes and reports keep the\n"
+             "                                         original layer names\n"
              "\n--import-onnx options:\n"
              "  --input-shape=NAME:1x3x224x224         fix an input's shape (repeatable)\n"
              "  --func-name=NAME                       name of the function (default: main)\n");
@@ -90,7 +93,7 @@ int ajpq_translate_unknown_option(const char *opt, const char *flag) {
 }
 
 int main(int argc, char **argv) {
-  ajpq_translate_args_t a = {"-", "-", -1, 0, 0, NULL};
+  ajpq_translate_args_t a = {"-", "-", -1, -1, 0, NULL};
   const ajpq_translation_t *tr = NULL;
   char **rest = calloc((size_t)argc + 1, sizeof(char *));
   int have_input = 0;
@@ -131,8 +134,11 @@ int main(int argc, char **argv) {
         free(rest);
         return 1;
       }
-    } else if (strcmp(s, "--mlir-print-debuginfo") == 0) {
+    } else if (strcmp(s, "--mlir-print-debuginfo") == 0 ||
+               strcmp(s, "--mlir-print-debuginfo=true") == 0) {
       a.debug_info = 1;
+    } else if (strcmp(s, "--mlir-print-debuginfo=false") == 0) {
+      a.debug_info = 0;
     } else if (s[0] == '-' && s[1]) {
       rest[a.argc++] = argv[i];
     } else {

@@ -145,8 +145,10 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
    * object is emitted (temp + rename), then the header is renamed; any
    * failure removes what this run wrote. */
   struct stat hsb;
-  bool header_in_place = header && stat(header, &hsb) == 0 && !S_ISREG(hsb.st_mode) &&
-                         !S_ISDIR(hsb.st_mode); /* /dev/null, a FIFO: written as is */
+  /* /dev/null, /dev/stdout, a FIFO: written as is (never renamed over). */
+  bool header_in_place =
+      header && (!strncmp(header, "/dev/", 5) || !strncmp(header, "/proc/", 6) ||
+                 (stat(header, &hsb) == 0 && !S_ISREG(hsb.st_mode) && !S_ISDIR(hsb.st_mode)));
   if (!st && header && !header_in_place) {
     size_t n = strlen(header) + 32;
     header_part = malloc(n);
