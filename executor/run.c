@@ -596,10 +596,22 @@ ajpq_status_t ajpq_executor_parse_file(MlirContext ctx, const char *path, MlirMo
   }
   fclose(f);
   buf[n] = 0;
+  /* MLIR's recursive-descent parser overflows the stack on deeply nested
+   * input: refuse it first (a clear error, not a segfault). */
+  unsigned line = 0, col = 0;
+  if (!ajpq_mlir_nesting_ok(buf, (size_t)n, AJPQ_MLIR_MAX_NESTING, &line, &col)) {
+    free(buf);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED,
+                            "%s:%u:%u: brackets nested deeper than %d levels (refused: MLIR's "
+                            "parser would overflow its stack)",
+                            path, line, col, AJPQ_MLIR_MAX_NESTING);
+  }
+  free(buf);
   char msg[1024] = "";
   MlirDiagnosticHandlerID h = mlirContextAttachDiagnosticHandler(ctx, diag_handler, msg, NULL);
-  MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreate(buf, n));
-  free(buf);
+  /* Parsed from the file so diagnostics carry its name ("model.mlir":3:5),
+   * not the "-" of an anonymous buffer. */
+  MlirModule m = mlirModuleCreateParseFromFile(ctx, mlirStringRefCreateFromCString(path));
   if (!mlirModuleIsNull(m) && !mlirOperationVerify(mlirModuleGetOperation(m))) {
     mlirModuleDestroy(m);
     m.ptr = NULL;

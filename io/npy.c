@@ -3,6 +3,7 @@
  * v1, u32 LE in v2/v3), an ASCII (v3: UTF-8) Python dict literal with keys descr, fortran_order,
  * shape, padded with spaces and ended by '\n'. */
 #include "ajpq_io.h"
+#include "ajpq_output.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -218,39 +219,26 @@ ajpq_status_t ajpq_npy_write(const char *path, const ajpq_tensor_t *t) {
   int total = pre + n + 1;
   int pad = (64 - total % 64) % 64;
   int hlen = n + pad + 1;
-  char *tmp = malloc(strlen(path) + 16);
-  if (!tmp)
-    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
-  sprintf(tmp, "%s.tmpXXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    ajpq_status_t st =
-        ajpq_status_make(AJPQ_IO_ERROR, "%s: cannot create temp file: %s", path, strerror(errno));
-    free(tmp);
+  ajpq_output_t o; /* temp file + rename; /dev/null or a FIFO written in place */
+  ajpq_status_t st = ajpq_output_open(&o, path);
+  if (st)
     return st;
-  }
-  FILE *f = fdopen(fd, "wb");
+  FILE *f = o.f;
   unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 255),
                             (unsigned char)(hlen >> 8)};
-  bool ok = f && fwrite(head, 1, 10, f) == 10 && fwrite(dict, 1, n, f) == (size_t)n;
+  bool ok = fwrite(head, 1, 10, f) == 10 && fwrite(dict, 1, n, f) == (size_t)n;
   for (int i = 0; ok && i < pad; ++i)
     ok = fputc(' ', f) != EOF;
   ok = ok && fputc('\n', f) != EOF;
   size_t bytes = (size_t)t->numel * ajpq_dtype_size(t->dtype);
   ok = ok && fwrite(t->data, 1, bytes, f) == bytes;
-  if (f)
-    ok = (fclose(f) == 0) && ok;
-  else
-    close(fd);
-  if (!ok || rename(tmp, path) != 0) {
-    ajpq_status_t st =
-        ajpq_status_make(AJPQ_IO_ERROR, "%s: write failed: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return st;
+  if (!ok) {
+    int err = errno;
+    ajpq_output_abort(&o);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write output file '%s': %s", path,
+                            strerror(err ? err : EIO));
   }
-  free(tmp);
-  return NULL;
+  return ajpq_output_commit(&o);
 }
 
 ajpq_status_t ajpq_npy_write_f32(const char *path, const float *data, int rank,

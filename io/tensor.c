@@ -109,7 +109,10 @@ ajpq_status_t ajpq_labels_check(const ajpq_tensor_t *labels, int64_t n, int64_t 
                             (long long)labels->dims[0], (long long)n);
   for (int64_t i = 0; i < n; ++i) {
     int64_t l = ajpq_label_at(labels, i);
-    if (l < 0 || (num_classes > 0 && l >= num_classes))
+    if (l < 0)
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "negative label %lld at index %lld in %s",
+                              (long long)l, (long long)i, what);
+    if (num_classes > 0 && l >= num_classes)
       return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: label %lld at index %lld outside [0, %lld)",
                               what, (long long)l, (long long)i, (long long)num_classes);
   }

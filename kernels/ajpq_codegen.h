@@ -24,6 +24,7 @@
 #ifndef AJPQ_CODEGEN_H
 #define AJPQ_CODEGEN_H
 
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,12 @@ ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out);
 ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_features,
                                        const char *obj_path);
 
+/* As ajpq_codegen_emit_object, but writes the object bytes to the open
+ * stream `obj` (e.g. an ajpq_output_t of support/ajpq_output.h, so the
+ * caller decides when the file is committed). Does not close `obj`. */
+ajpq_status_t ajpq_codegen_emit_object_to(MlirModule module, const char *target_features,
+                                          FILE *obj);
+
 /* Shape of one entry argument/result (f32, row-major, static). */
 typedef struct {
   int rank;
@@ -91,6 +98,11 @@ ajpq_status_t ajpq_codegen_add_entry(MlirModule module, const char *func_name,
  * replaced by '_'). Written through a temporary file renamed on success. */
 ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, const char *source,
                                         const char *path);
+
+/* As ajpq_codegen_write_header, but prints the header to the open stream
+ * `f` (not closed). */
+ajpq_status_t ajpq_codegen_print_header(const ajpq_codegen_signature_t *sig, const char *source,
+                                        FILE *f);
 
 /* ---- A lowered model run through the JIT (ajpq-runner --engine=jit) ---- */
 

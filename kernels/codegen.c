@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "ajpq_codegen.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "ajpq_dialect.h"
+#include "ajpq_output.h"
 #include "ajpq_passes.h"
 #include "llvm-c/Core.h"
 #include "llvm-c/Target.h"
@@ -159,18 +162,8 @@ ajpq_status_t ajpq_codegen_jit(MlirModule module, MlirExecutionEngine *out) {
   return NULL;
 }
 
-/* True iff `path` is under /dev or /proc, or exists and is neither a
- * regular file nor a directory (a device such as /dev/null, a FIFO): such
- * outputs are written in place, never replaced by a renamed temporary. */
-static bool is_special_file(const char *path) {
-  struct stat sb;
-  if (!strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6)) /* /dev/stdout: a link */
-    return true;
-  return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
-}
-
-ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_features,
-                                       const char *obj_path) {
+ajpq_status_t ajpq_codegen_emit_object_to(MlirModule module, const char *target_features,
+                                          FILE *obj) {
   LLVMInitializeNativeTarget();
   LLVMInitializeNativeAsmPrinter();
   LLVMContextRef lctx = LLVMContextCreate();
@@ -207,23 +200,15 @@ ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_fea
     LLVMDisposeErrorMessage(em);
     goto out;
   }
-  char tmp[4096];
-  /* A device or FIFO (-o /dev/null) is written in place: renaming a
-   * temporary file over it would replace the device node. */
-  if (is_special_file(obj_path))
-    snprintf(tmp, sizeof tmp, "%s", obj_path);
-  else
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", obj_path, (long)getpid());
-  if (LLVMTargetMachineEmitToFile(tm, m, tmp, LLVMObjectFile, &msg)) {
-    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", obj_path, msg ? msg : "");
-    if (strcmp(tmp, obj_path) != 0)
-      unlink(tmp);
+  LLVMMemoryBufferRef buf = NULL;
+  if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg, &buf)) {
+    st = ajpq_status_make(AJPQ_INTERNAL, "LLVM could not emit an object: %s", msg ? msg : "");
     goto out;
   }
-  if (strcmp(tmp, obj_path) != 0 && rename(tmp, obj_path) != 0) {
-    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot rename '%s' to '%s'", tmp, obj_path);
-    unlink(tmp);
-  }
+  size_t size = LLVMGetBufferSize(buf);
+  if (fwrite(LLVMGetBufferStart(buf), 1, size, obj) != size || fflush(obj) != 0)
+    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object: %s", strerror(errno));
+  LLVMDisposeMemoryBuffer(buf);
 out:
   if (msg)
     LLVMDisposeMessage(msg);
@@ -235,6 +220,29 @@ out:
   LLVMDisposeModule(m);
   LLVMContextDispose(lctx);
   return st;
+}
+
+ajpq_status_t ajpq_codegen_emit_object(MlirModule module, const char *target_features,
+                                       const char *obj_path) {
+  ajpq_output_t o;
+  ajpq_status_t st = ajpq_output_open(&o, obj_path);
+  if (st) {
+    ajpq_status_free(st);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", obj_path,
+                            strerror(o.err));
+  }
+  st = ajpq_codegen_emit_object_to(module, target_features, o.f);
+  if (st) {
+    ajpq_output_abort(&o);
+    return st;
+  }
+  st = ajpq_output_commit(&o);
+  if (st) {
+    ajpq_status_free(st);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", obj_path,
+                            strerror(o.err));
+  }
+  return NULL;
 }
 
 void *ajpq_codegen_descriptor(int64_t *desc, void *data, int rank, const int64_t *shape) {
@@ -415,17 +423,9 @@ static void c_ident(const char *in, char *out, size_t len) {
   out[i] = 0;
 }
 
-ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, const char *source,
-                                        const char *path) {
-  char tmp[4096], pre[160], guard[200];
-  bool in_place = is_special_file(path); /* /dev/null, a FIFO: no rename */
-  if (in_place)
-    snprintf(tmp, sizeof tmp, "%s", path);
-  else
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f)
-    return ajpq_status_make(AJPQ_IO_ERROR, "cannot create '%s'", tmp);
+ajpq_status_t ajpq_codegen_print_header(const ajpq_codegen_signature_t *sig, const char *source,
+                                        FILE *f) {
+  char pre[160], guard[200];
   c_ident(sig->func, pre, sizeof pre);
   snprintf(guard, sizeof guard, "AJPQ_MODEL_%s_H", pre);
   for (char *c = guard; *c; ++c)
@@ -504,12 +504,28 @@ ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, con
   for (int i = 0; i < sig->num_outputs; ++i)
     fprintf(f, "%s&dout%d", i || sig->num_inputs ? ", " : "", i);
   fprintf(f, ");\n}\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
-  int bad = ferror(f) != 0;
-  bad |= fclose(f) != 0;
-  if (bad || (!in_place && rename(tmp, path) != 0)) {
-    if (!in_place)
-      unlink(tmp);
-    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s'", path);
+  if (ferror(f) || fflush(f) != 0)
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header: %s", strerror(errno));
+  return NULL;
+}
+
+ajpq_status_t ajpq_codegen_write_header(const ajpq_codegen_signature_t *sig, const char *source,
+                                        const char *path) {
+  ajpq_output_t o;
+  ajpq_status_t st = ajpq_output_open(&o, path);
+  if (st) {
+    ajpq_status_free(st);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", path, strerror(o.err));
+  }
+  st = ajpq_codegen_print_header(sig, source, o.f);
+  if (st) {
+    ajpq_output_abort(&o);
+    return st;
+  }
+  st = ajpq_output_commit(&o);
+  if (st) {
+    ajpq_status_free(st);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", path, strerror(o.err));
   }
   return NULL;
 }

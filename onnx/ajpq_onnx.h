@@ -27,6 +27,13 @@ extern "C" {
 /* Largest element count of any tensor (weights, folded constants,
  * activations): 2^28. Bigger dims are rejected as absurd, never allocated. */
 #define AJPQ_ONNX_MAX_ELEMENTS ((int64_t)1 << 28)
+/* Deepest nesting of protobuf messages accepted in a model file, counted
+ * from ModelProto = 1 (ModelProto > GraphProto > NodeProto > AttributeProto >
+ * GraphProto ... — each level of If/Loop subgraph costs 3; nested TypeProto
+ * sequence/map/optional types count too). Deeper files are refused with
+ * "messages nested deeper than 100 levels" BEFORE protobuf-c's unpacker,
+ * which recurses once per level and would overflow the stack. */
+#define AJPQ_ONNX_MAX_NESTING 100
 
 /* A host tensor decoded from an ONNX TensorProto. `dtype` is ONNX's
  * TensorProto.DataType code (1 FLOAT, 7 INT64, 9 BOOL, ...). Floating types

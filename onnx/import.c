@@ -855,6 +855,91 @@ static MlirLogicalResult print_diag(MlirDiagnostic d, void *user) {
   return mlirLogicalResultSuccess();
 }
 
+/* Depth of the deepest message nesting in the protobuf wire data `data`
+ * of message type `desc`, found with an explicit stack (no recursion: this
+ * runs before protobuf-c's recursive unpacker precisely to refuse inputs
+ * that would overflow the stack). Returns true when the nesting is at most
+ * `limit` (or the data is malformed: the unpacker then reports it); false
+ * with *offset = the byte offset of the first message beyond the limit. */
+static bool pb_nesting_ok(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t size,
+                          int limit, size_t *offset) {
+  typedef struct {
+    const ProtobufCMessageDescriptor *desc;
+    size_t end;
+  } frame_t;
+  frame_t *stack = malloc(sizeof(frame_t) * (size_t)(limit + 1));
+  if (!stack)
+    return true; /* the unpacker's own allocation check will fail cleanly */
+  int depth = 0;
+  stack[0] = (frame_t){desc, size};
+  size_t pos = 0;
+  bool ok = true;
+  while (ok) {
+    while (depth > 0 && pos >= stack[depth].end)
+      --depth;
+    if (pos >= stack[depth].end)
+      break;
+    uint64_t key = 0;
+    int shift = 0;
+    while (pos < size && shift < 64) {
+      uint8_t b = data[pos++];
+      key |= (uint64_t)(b & 0x7f) << shift;
+      shift += 7;
+      if (!(b & 0x80))
+        break;
+    }
+    unsigned wire = (unsigned)(key & 7);
+    uint64_t field = key >> 3;
+    uint64_t len = 0;
+    switch (wire) {
+    case 0: /* varint */
+      while (pos < size && (data[pos++] & 0x80))
+        ;
+      continue;
+    case 1: /* 64-bit */
+      pos += 8;
+      continue;
+    case 5: /* 32-bit */
+      pos += 4;
+      continue;
+    case 2: /* length-delimited */
+      shift = 0;
+      while (pos < size && shift < 64) {
+        uint8_t b = data[pos++];
+        len |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+          break;
+      }
+      break;
+    default: /* groups or garbage: leave it to the unpacker */
+      free(stack);
+      return true;
+    }
+    if (len > stack[depth].end - (pos < stack[depth].end ? pos : stack[depth].end)) {
+      free(stack);
+      return true; /* truncated: the unpacker reports it */
+    }
+    const ProtobufCFieldDescriptor *fd =
+        field <= UINT_MAX ? protobuf_c_message_descriptor_get_field(stack[depth].desc,
+                                                                     (unsigned)field)
+                          : NULL;
+    if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+      if (depth + 1 >= limit) {
+        *offset = pos;
+        ok = false;
+        break;
+      }
+      ++depth;
+      stack[depth] = (frame_t){fd->descriptor, pos + (size_t)len};
+      continue; /* scan inside the submessage */
+    }
+    pos += (size_t)len;
+  }
+  free(stack);
+  return ok;
+}
+
 ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size,
                                const ajpq_onnx_options_t *opts_in, MlirModule *out_module) {
   *out_module = (MlirModule){NULL};
@@ -864,6 +949,12 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
   const char *src = opts->source_name ? opts->source_name : "<stdin>";
   if (size == 0)
     return ajpq_status_make(AJPQ_DATA_LOSS, "%s: empty file, not an ONNX model", src);
+  size_t deep_at = 0;
+  if (!pb_nesting_ok(&onnx__model_proto__descriptor, data, size, AJPQ_ONNX_MAX_NESTING, &deep_at))
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED,
+                            "%s: protobuf messages nested deeper than %d levels (at byte %zu; "
+                            "e.g. subgraphs inside subgraphs): refused",
+                            src, AJPQ_ONNX_MAX_NESTING, deep_at);
   Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, data);
   if (!m)
     return ajpq_status_make(AJPQ_DATA_LOSS,
@@ -888,8 +979,17 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
   for (size_t i = 0; i < m->n_opset_import; ++i) {
     const Onnx__OperatorSetIdProto *o = m->opset_import[i];
     const char *d = o->domain ? o->domain : "";
-    if ((d[0] == 0 || strcmp(d, "ai.onnx") == 0) && o->has_version)
+    if ((d[0] == 0 || strcmp(d, "ai.onnx") == 0) && o->has_version) {
+      if (o->version < 1 || o->version > 21) { /* report the real int64 value */
+        st = ajpq_status_make(AJPQ_UNIMPLEMENTED,
+                              "%s: the model's default-domain opset is %lld; supported opsets "
+                              "are 7..21",
+                              src, (long long)o->version);
+        onnx__model_proto__free_unpacked(m, NULL);
+        return st;
+      }
       im.opset = (int)o->version;
+    }
   }
   if (im.opset < 0 && m->n_opset_import == 0)
     im.opset = 1; /* IR version 2 models without opset_import */

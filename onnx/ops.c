@@ -1371,9 +1371,16 @@ static ajpq_status_t resolve_window(const Onnx__NodeProto *n, const int64_t *in_
   char ab[32];
   const char *ap = attr_str(n, "auto_pad", "NOTSET", ab, sizeof(ab));
   for (int i = 0; i < 2; ++i) {
-    if (w->s[i] < 1 || w->s[i] > 1024 || w->dil[i] < 1 || w->dil[i] > 1024 || w->k[i] < 1 ||
-        w->k[i] > 4096 || w->lo[i] < 0 || w->hi[i] < 0 || w->lo[i] > 4096 || w->hi[i] > 4096)
-      return EINVAL("invalid kernel/stride/dilation/pads");
+    if (w->s[i] < 1 || w->s[i] > 1024)
+      return EINVAL("strides[%d] = %lld outside [1, 1024]", i, (long long)w->s[i]);
+    if (w->dil[i] < 1 || w->dil[i] > 1024)
+      return EINVAL("dilations[%d] = %lld outside [1, 1024]", i, (long long)w->dil[i]);
+    if (w->k[i] < 1 || w->k[i] > 4096)
+      return EINVAL("kernel dim %d = %lld outside [1, 4096]", i, (long long)w->k[i]);
+    if (w->lo[i] < 0 || w->lo[i] > 4096)
+      return EINVAL("pads[%d] = %lld outside [0, 4096]", i, (long long)w->lo[i]);
+    if (w->hi[i] < 0 || w->hi[i] > 4096)
+      return EINVAL("pads[%d] = %lld outside [0, 4096]", i + 2, (long long)w->hi[i]);
     int64_t ke = (w->k[i] - 1) * w->dil[i] + 1, H = in_hw[i];
     if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
       int64_t o = (H + w->s[i] - 1) / w->s[i];
@@ -1444,8 +1451,12 @@ static ajpq_status_t h_conv(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
     AJPQ_RETURN_IF_ERROR(const_f32(im, b, "Conv bias"));
   int64_t N = x->dims[0], C = x->dims[1], M = w->dims[0];
   int64_t g = attr_int(n, "group", 1);
-  if (w->rank != 4 || g < 1 || C % g || M % g || w->dims[1] != C / g)
-    return EINVAL("Conv weight shape does not match the input channels and group");
+  if (g < 1 || C % g || M % g)
+    return EINVAL("Conv group = %lld does not divide the %lld input and %lld output channels",
+                  (long long)g, (long long)C, (long long)M);
+  if (w->rank != 4 || w->dims[1] != C / g)
+    return EINVAL("Conv weight shape does not match the input channels (%lld) and group (%lld)",
+                  (long long)C, (long long)g);
   if (b && (b->rank != 1 || b->dims[0] != M))
     return EINVAL("Conv bias must have %lld values", (long long)M);
   int64_t ks[8];
@@ -1618,7 +1629,10 @@ static ajpq_status_t h_conv_transpose(imp_t *im, const Onnx__NodeProto *n, val_t
   for (int i = 0; i < 2; ++i) {
     if (s[i] < 1 || s[i] > 64 || d[i] < 1 || d[i] > 64 || k[i] < 1 || k[i] > 64 || pl[i] < 0 ||
         ph[i] < 0 || op[i] < 0 || op[i] >= s[i] + d[i] || pl[i] > 4096 || ph[i] > 4096)
-      return EINVAL("invalid ConvTranspose strides/dilations/pads/output_padding");
+      return EINVAL("invalid ConvTranspose strides/dilations/pads/output_padding on axis %d: "
+                    "stride %lld, dilation %lld, kernel %lld, pads %lld/%lld, output_padding %lld",
+                    i, (long long)s[i], (long long)d[i], (long long)k[i], (long long)pl[i],
+                    (long long)ph[i], (long long)op[i]);
     int64_t H = x->dims[2 + i];
     int64_t full = s[i] * (H - 1) + op[i] + (k[i] - 1) * d[i] + 1;
     if (nos >= 0 || strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {

@@ -157,7 +157,10 @@ static void set_dim(MlirValue v, int axis, int64_t n) {
 
 /* Shrinks a non-layer op whose result carries erased channels. */
 static bool shrink_op(rw_t *r, MlirOperation op) {
-  if (mlirOperationGetNumResults(op) != 1)
+  /* constants are never shrunk in place: their consumers slice them
+   * (slice_const) or drop a fully erased segment from a concat */
+  if (mlirOperationGetNumResults(op) != 1 || op_is(op, "tosa.const") ||
+      op_is(op, "tosa.const_shape"))
     return true;
   MlirValue res = mlirOperationGetResult(op, 0);
   int axis;

@@ -10,6 +10,7 @@
 #ifndef AJPQ_OPT_H
 #define AJPQ_OPT_H
 
+#include "ajpq_output.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -163,11 +164,9 @@ void opt_buf_free(opt_buf_t *b);
 
 /* ---- output.c ---------------------------------------------------------- */
 
-typedef struct {
-  const char *path; /* final path, or "-" */
-  char *tmp_path;   /* temp file next to it (owned) */
-  FILE *f;
-} opt_output_t;
+/* The one output implementation of ajpq (support/ajpq_output.h): temp file
+ * + rename, devices/FIFOs and /dev, /proc paths written in place. */
+typedef ajpq_output_t opt_output_t;
 
 /* Opens the output: stdout for "-", else a temp file in the target's
  * directory. Returns false after printing an error. */

@@ -384,6 +384,13 @@ static bool in_topk(const float *v, int64_t c, int64_t label, int k) {
   return higher < k;
 }
 
+/* Reports `status` (see fail) and jumps to main's cleanup. */
+#define FAIL_AND_CLEAN(status)                                                                     \
+  do {                                                                                             \
+    fail(status);                                                                                  \
+    goto done;                                                                                     \
+  } while (0)
+
 int main(int argc, char **argv) {
   args_t a;
   if (parse_args(argc, argv, &a))
@@ -394,8 +401,18 @@ int main(int argc, char **argv) {
             ajpq_runner_engine_names());
     return 1;
   }
+  /* Everything below is released at `done`, on success and on every error. */
+  int rc = 1;
   ajpq_manifest_t *man = NULL;
   ajpq_status_t st = NULL;
+  ajpq_tensor_t *raw = NULL, *data = NULL, *labels = NULL;
+  int64_t *sel = NULL, *per = NULL, *rper = NULL, *lab = NULL;
+  float **outs = NULL, **routs = NULL;
+  int nout = 0;
+  MlirContext ctx = {NULL};
+  MlirModule mod = {NULL}, refmod = {NULL};
+  void *ex = NULL;
+  ajpq_executor_t *rex = NULL;
   if (a.manifest) {
     /* "./" paths are relative to the repository root: $AJPQ_SRC, else the parent of the
      * manifest's folder (zoo/X.json lives in <root>/zoo/). */
@@ -415,7 +432,7 @@ int main(int argc, char **argv) {
       root = rootbuf[0] ? rootbuf : "/";
     }
     if ((st = ajpq_manifest_read(a.manifest, root, &man)))
-      return fail(st);
+      FAIL_AND_CLEAN(st);
   }
   const char *model = a.model ? a.model : man ? (man->model_mlir ? man->model_mlir : man->model_onnx) : NULL;
   const char *data_path = a.data ? a.data : man ? man->inputs : NULL;
@@ -425,8 +442,7 @@ int main(int argc, char **argv) {
   if (!model || !data_path || !metric) {
     fprintf(stderr, "ajpq-runner: error: need a model, --data and --metric (or --manifest)\n");
     usage(stderr);
-    ajpq_manifest_free(man);
-    return 1;
+    goto done;
   }
   static const char *metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", "none"};
   bool known = false;
@@ -434,20 +450,17 @@ int main(int argc, char **argv) {
     known |= !strcmp(metric, metrics[i]);
   if (!known) {
     fprintf(stderr, "ajpq-runner: error: unknown --metric '%s'\n", metric);
-    ajpq_manifest_free(man);
-    return 1;
+    goto done;
   }
   if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference) {
     fprintf(stderr, "ajpq-runner: error: --metric %s needs --reference\n", metric);
-    ajpq_manifest_free(man);
-    return 1;
+    goto done;
   }
   post_t post = {.kind = AJPQ_POSTPROCESS_LOGITS};
   if (a.post) {
     if (parse_post(a.post, &post)) {
       fprintf(stderr, "ajpq-runner: error: bad --postprocess '%s'\n", a.post);
-      ajpq_manifest_free(man);
-      return 1;
+      goto done;
     }
   } else if (man && man->postprocess != AJPQ_POSTPROCESS_NONE) {
     post.kind = man->postprocess;
@@ -458,30 +471,28 @@ int main(int argc, char **argv) {
   }
 
   /* Data and labels. */
-  ajpq_tensor_t *raw = NULL, *data = NULL, *labels = NULL;
   if ((st = ends_with(data_path, ".npy") ? ajpq_npy_read(data_path, &raw)
                                          : ajpq_idx_read(data_path, &raw)))
-    return fail(st);
-  if ((st = ajpq_tensor_to_f32(raw, &data))) {
-    ajpq_tensor_free(raw);
-    return fail(ajpq_status_annotate(st, "%s", data_path));
-  }
+    FAIL_AND_CLEAN(st);
+  if ((st = ajpq_tensor_to_f32(raw, &data)))
+    FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", data_path));
   ajpq_tensor_free(raw);
+  raw = NULL;
   if (data->rank < 1 || data->dims[0] < 1) {
     fprintf(stderr, "ajpq-runner: error: %s: needs a leading sample axis with >= 1 sample\n",
             data_path);
-    return 1;
+    goto done;
   }
   int64_t total = data->dims[0];
   if (labels_path) {
     if ((st = ends_with(labels_path, ".npy") ? ajpq_npy_read(labels_path, &labels)
                                              : ajpq_idx_read(labels_path, &labels)))
-      return fail(st);
+      FAIL_AND_CLEAN(st);
     if ((st = ajpq_labels_check(labels, total, 0, labels_path)))
-      return fail(st);
+      FAIL_AND_CLEAN(st);
   }
   /* Sample selection: manifest split (default evaluation), then --limit. */
-  int64_t *sel = malloc(total * sizeof(int64_t) + 8);
+  sel = malloc(total * sizeof(int64_t) + 8);
   int64_t n = 0;
   const char *split = a.split ? a.split : (man && !a.data) ? "evaluation" : "all";
   if (man && !a.data && strcmp(split, "all")) {
@@ -490,13 +501,13 @@ int main(int argc, char **argv) {
     const ajpq_range_t *r = !strcmp(split, "calibration") ? man->calibration : man->evaluation;
     if (nr < 0) {
       fprintf(stderr, "ajpq-runner: error: unknown --split '%s'\n", split);
-      return 1;
+      goto done;
     }
     for (int i = 0; i < nr; ++i) {
       if (r[i].end > total) {
         fprintf(stderr, "ajpq-runner: error: %s: split '%s' range [%lld, %lld) beyond %lld samples\n",
                 a.manifest, split, (long long)r[i].begin, (long long)r[i].end, (long long)total);
-        return 1;
+        goto done;
       }
       for (int64_t k = r[i].begin; k < r[i].end; ++k)
         sel[n++] = k;
@@ -505,7 +516,7 @@ int main(int argc, char **argv) {
     if (strcmp(split, "all") && !(man && !a.data)) {
       if (strcmp(split, "all")) {
         fprintf(stderr, "ajpq-runner: error: --split needs --manifest (or 'all')\n");
-        return 1;
+        goto done;
       }
     }
     for (int64_t k = 0; k < total; ++k)
@@ -515,32 +526,29 @@ int main(int argc, char **argv) {
     n = a.limit;
   if (n == 0) {
     fprintf(stderr, "ajpq-runner: error: no samples selected\n");
-    return 1;
+    goto done;
   }
 
   /* Model(s). */
-  MlirContext ctx = ajpq_executor_context_create();
+  ctx = ajpq_executor_context_create();
   char **shapes = NULL;
   int nshapes = 0;
   if (man) {
     shapes = man->input_shapes;
     nshapes = man->num_input_shapes;
   }
-  MlirModule mod = {NULL}, refmod = {NULL};
   if ((st = load_model(ctx, model, shapes, nshapes, &mod)))
-    return fail(st);
+    FAIL_AND_CLEAN(st);
   ajpq_executor_options_t eo;
   ajpq_executor_options_init(&eo);
   eo.batch = a.batch;
   eo.threads = a.threads;
-  void *ex = NULL;
-  ajpq_executor_t *rex = NULL;
   if ((st = eng->create(mod, a.func, &eo, &ex)))
-    return fail(ajpq_status_annotate(st, "%s", model));
+    FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));
   if (eng->num_inputs(ex) != 1) {
     fprintf(stderr, "ajpq-runner: error: %s: the runner feeds exactly one input (model has %d)\n",
             model, eng->num_inputs(ex));
-    return 1;
+    goto done;
   }
   const ajpq_executor_tensor_info_t *ii = eng->input_info(ex, 0);
   int64_t per_sample = ii->numel / a.batch;
@@ -550,27 +558,31 @@ int main(int argc, char **argv) {
     for (int d = 1; d < ii->rank; ++d)
       fprintf(stderr, "%s%lld", d > 1 ? "x" : "", (long long)ii->dims[d]);
     fprintf(stderr, " per sample)\n");
-    return 1;
+    goto done;
   }
   for (int d = 1; d < ii->rank; ++d)
     if (data->dims[d] != ii->dims[d]) {
       fprintf(stderr, "ajpq-runner: error: %s: dim %d is %lld, input '%s' of %s wants %lld\n",
               data_path, d, (long long)data->dims[d], ii->name, model, (long long)ii->dims[d]);
-      return 1;
+      goto done;
     }
   if (a.weight_bits) {
     ajpq_executor_t *wex = eng->executor ? eng->executor(ex) : NULL;
     if (!wex) {
       fprintf(stderr, "ajpq-runner: error: --weight-bits needs an engine with the weight swap "
                       "(--engine=reference)\n");
-      return 1;
+      goto done;
     }
     if ((st = fake_quantize_all(wex, a.weight_bits)))
-      return fail(ajpq_status_annotate(st, "%s", model));
+      FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));
   }
-  int nout = eng->num_outputs(ex);
-  int64_t *per = calloc(nout + 1, sizeof(int64_t));
-  float **outs = calloc(nout + 1, sizeof(float *));
+  nout = eng->num_outputs(ex);
+  per = calloc(nout + 1, sizeof(int64_t));
+  outs = calloc(nout + 1, sizeof(float *));
+  if (!per || !outs) {
+    fprintf(stderr, "ajpq-runner: error: out of memory\n");
+    goto done;
+  }
   for (int i = 0; i < nout; ++i) {
     const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, i);
     per[i] = oi->numel / a.batch;
@@ -580,24 +592,22 @@ int main(int argc, char **argv) {
     if (post.outs[j] >= nout) {
       fprintf(stderr, "ajpq-runner: error: post-processing names output %d, model has %d\n",
               post.outs[j], nout);
-      return 1;
+      goto done;
     }
   double ms = 0;
   if ((st = run_all(eng, ex, a.batch, data->data, per_sample, sel, n, outs, &ms)))
-    return fail(ajpq_status_annotate(st, "%s", model));
+    FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));
 
-  float **routs = NULL;
-  int64_t *rper = NULL;
   if (a.reference) {
     if ((st = load_model(ctx, a.reference, shapes, nshapes, &refmod)))
-      return fail(st);
+      FAIL_AND_CLEAN(st);
     if ((st = ajpq_executor_create_from_module(refmod, a.func, &eo, &rex)))
-      return fail(ajpq_status_annotate(st, "%s", a.reference));
+      FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", a.reference));
     int rn = ajpq_executor_num_outputs(rex);
     if (rn != nout || ajpq_executor_input_info(rex, 0)->numel != ii->numel) {
       fprintf(stderr, "ajpq-runner: error: %s: inputs/outputs differ from %s\n", a.reference,
               model);
-      return 1;
+      goto done;
     }
     rper = calloc(rn + 1, sizeof(int64_t));
     routs = calloc(rn + 1, sizeof(float *));
@@ -606,18 +616,18 @@ int main(int argc, char **argv) {
       if (rper[i] != per[i]) {
         fprintf(stderr, "ajpq-runner: error: %s: output %d has %lld values per sample, %s has %lld\n",
                 a.reference, i, (long long)rper[i], model, (long long)per[i]);
-        return 1;
+        goto done;
       }
       routs[i] = malloc((n + a.batch) * rper[i] * sizeof(float) + 4);
     }
     double rms;
     if ((st = run_all(&ajpq_runner_engine_reference, rex, a.batch, data->data, per_sample, sel,
                       n, routs, &rms)))
-      return fail(ajpq_status_annotate(st, "%s", a.reference));
+      FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", a.reference));
   }
 
   /* Metrics. */
-  int64_t *lab = calloc(n + 1, sizeof(int64_t));
+  lab = calloc(n + 1, sizeof(int64_t));
   for (int64_t i = 0; labels && i < n; ++i)
     lab[i] = ajpq_label_at(labels, sel[i]);
   double value = NAN, accuracy = NAN, auc = NAN, top1 = NAN, top5 = NAN, agreement = NAN,
@@ -627,7 +637,7 @@ int main(int argc, char **argv) {
                      !strcmp(metric, "accuracy") || !strcmp(metric, "auc");
   if (need_labels && !labels) {
     fprintf(stderr, "ajpq-runner: error: --metric %s needs --labels\n", metric);
-    return 1;
+    goto done;
   }
   if (post.kind == AJPQ_POSTPROCESS_MAX_SIGMOID) {
     double *score = malloc(n * sizeof(double));
@@ -663,7 +673,7 @@ int main(int argc, char **argv) {
         if (lab[i] >= c) {
           fprintf(stderr, "ajpq-runner: error: %s: label %lld at sample %lld >= %lld classes\n",
                   labels_path, (long long)lab[i], (long long)sel[i], (long long)c);
-          return 1;
+          goto done;
         }
         const float *v = outs[o] + i * c;
         ok1 += argmax(v, c) == lab[i];
@@ -701,7 +711,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(metric, "kl")) value = kl;
   if (!strcmp(metric, "auc") && !auc_def) {
     fprintf(stderr, "ajpq-runner: error: AUC undefined: the selection holds only one class\n");
-    return 1;
+    goto done;
   }
 
   /* Outputs. */
@@ -709,7 +719,7 @@ int main(int argc, char **argv) {
     if (mkdir(a.save_dir, 0777) && errno != EEXIST) {
       fprintf(stderr, "ajpq-runner: error: %s: cannot create directory: %s\n", a.save_dir,
               strerror(errno));
-      return 1;
+      goto done;
     }
     for (int i = 0; i < nout; ++i) {
       const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, i);
@@ -724,7 +734,7 @@ int main(int argc, char **argv) {
       char path[4096];
       snprintf(path, sizeof path, "%s/output_%d.npy", a.save_dir, i);
       if ((st = ajpq_npy_write_f32(path, outs[i], r, dims)))
-        return fail(st);
+        FAIL_AND_CLEAN(st);
     }
   }
   double lat = ms / n;
@@ -751,26 +761,30 @@ int main(int argc, char **argv) {
     printf("%-24s %.4f\n", "latency ms/sample", lat);
     printf("%-24s %d (batch %lld)\n", "threads", a.threads, (long long)a.batch);
   }
-  for (int i = 0; i < nout; ++i) {
+  rc = 0;
+done:
+  for (int i = 0; outs && i < nout; ++i)
     free(outs[i]);
-    if (routs)
-      free(routs[i]);
-  }
+  for (int i = 0; routs && i < nout; ++i)
+    free(routs[i]);
   free(outs);
   free(routs);
   free(per);
   free(rper);
   free(lab);
   free(sel);
-  eng->destroy(ex);
+  if (ex)
+    eng->destroy(ex);
   ajpq_executor_destroy(rex);
   if (!mlirModuleIsNull(mod))
     mlirModuleDestroy(mod);
   if (!mlirModuleIsNull(refmod))
     mlirModuleDestroy(refmod);
-  mlirContextDestroy(ctx);
+  if (!mlirContextIsNull(ctx))
+    mlirContextDestroy(ctx);
+  ajpq_tensor_free(raw);
   ajpq_tensor_free(data);
   ajpq_tensor_free(labels);
   ajpq_manifest_free(man);
-  return 0;
+  return rc;
 }

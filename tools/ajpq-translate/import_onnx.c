@@ -50,8 +50,8 @@ int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
     mlirContextDestroy(ctx);
     return 1;
   }
-  char *tmp;
-  FILE *f = ajpq_translate_open_output(a->output, &tmp);
+  ajpq_output_t out;
+  FILE *f = ajpq_translate_open_output(a->output, &out);
   int rc = 1;
   if (f) {
     MlirOpPrintingFlags fl = mlirOpPrintingFlagsCreate();
@@ -66,7 +66,7 @@ int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
     mlirOperationPrintWithFlags(mlirModuleGetOperation(m), fl, write_chunk, f);
     fputc('\n', f);
     mlirOpPrintingFlagsDestroy(fl);
-    rc = ajpq_translate_close_output(f, a->output, tmp, 1);
+    rc = ajpq_translate_close_output(&out, 1);
   }
   mlirModuleDestroy(m);
   mlirContextDestroy(ctx);

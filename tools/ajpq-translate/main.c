@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ajpq_output.h"
 #include "translate.h"
 
 static const ajpq_translation_t k_translations[] = {
@@ -39,52 +40,28 @@ static void usage(FILE *f) {
              "  --func-name=NAME                       name of the function (default: main)\n");
 }
 
-FILE *ajpq_translate_open_output(const char *path, char **tmp_path) {
-  *tmp_path = NULL;
-  if (strcmp(path, "-") == 0)
-    return stdout;
-  size_t n = strlen(path) + 16;
-  char *tmp = malloc(n);
-  if (!tmp)
-    return NULL;
-  snprintf(tmp, n, "%s.tmpXXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    fprintf(stderr, "ajpq-translate: error: cannot create '%s': %s\n", tmp, strerror(errno));
-    free(tmp);
+FILE *ajpq_translate_open_output(const char *path, ajpq_output_t *out) {
+  ajpq_status_t st = ajpq_output_open(out, path);
+  if (st) {
+    ajpq_status_fprint(stderr, "ajpq-translate", st);
+    ajpq_status_free(st);
     return NULL;
   }
-  FILE *f = fdopen(fd, "wb");
-  if (!f) {
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return NULL;
-  }
-  *tmp_path = tmp;
-  return f;
+  return out->f;
 }
 
-int ajpq_translate_close_output(FILE *f, const char *path, char *tmp_path, int ok) {
-  int bad = ferror(f) != 0;
-  if (f == stdout) {
-    bad |= fflush(f) != 0;
-  } else {
-    bad |= fclose(f) != 0;
+int ajpq_translate_close_output(ajpq_output_t *out, int ok) {
+  if (!ok) {
+    ajpq_output_abort(out);
+    return 1;
   }
-  if (tmp_path) {
-    if (ok && !bad && rename(tmp_path, path) != 0) {
-      fprintf(stderr, "ajpq-translate: error: cannot rename '%s' to '%s': %s\n", tmp_path, path,
-              strerror(errno));
-      bad = 1;
-    }
-    if (!ok || bad)
-      unlink(tmp_path);
-    free(tmp_path);
+  ajpq_status_t st = ajpq_output_commit(out);
+  if (st) {
+    ajpq_status_fprint(stderr, "ajpq-translate", st);
+    ajpq_status_free(st);
+    return 1;
   }
-  if (bad && ok)
-    fprintf(stderr, "ajpq-translate: error: cannot write '%s'\n", path);
-  return (!ok || bad) ? 1 : 0;
+  return 0;
 }
 
 int ajpq_translate_unknown_option(const char *opt, const char *flag) {
@@ -92,7 +69,66 @@ int ajpq_translate_unknown_option(const char *opt, const char *flag) {
   return 1;
 }
 
+/* Options of the translations that take a value: "--opt VALUE" is accepted
+ * as "--opt=VALUE" (mlir-translate / LLVM cl::opt convention). */
+static const char *const k_value_options[] = {
+    "--input-shape", "--func-name", "--header", "--target-features", "--func",
+    "--mlir-elide-elementsattrs-if-larger",
+};
+
+static int is_value_option(const char *s) {
+  for (size_t k = 0; k < sizeof(k_value_options) / sizeof(k_value_options[0]); ++k)
+    if (strcmp(s, k_value_options[k]) == 0)
+      return 1;
+  return 0;
+}
+
+static int run_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  /* Join "--opt VALUE" into "--opt=VALUE" first; everything below sees only
+   * the "=" spelling. */
+  char **joined = calloc((size_t)argc + 1, sizeof(char *));
+  char **owned = calloc((size_t)argc + 1, sizeof(char *));
+  if (!joined || !owned) {
+    free(joined);
+    free(owned);
+    fprintf(stderr, "ajpq-translate: error: out of memory\n");
+    return 1;
+  }
+  int n = 0, n_owned = 0, rc = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && is_value_option(argv[i])) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "ajpq-translate: error: %s needs a value\n", argv[i]);
+        rc = 1;
+        break;
+      }
+      size_t len = strlen(argv[i]) + strlen(argv[i + 1]) + 2;
+      char *j = malloc(len);
+      if (!j) {
+        fprintf(stderr, "ajpq-translate: error: out of memory\n");
+        rc = 1;
+        break;
+      }
+      snprintf(j, len, "%s=%s", argv[i], argv[i + 1]);
+      owned[n_owned++] = j;
+      joined[n++] = j;
+      ++i;
+    } else {
+      joined[n++] = argv[i];
+    }
+  }
+  if (!rc)
+    rc = run_main(n, joined);
+  for (int i = 0; i < n_owned; ++i)
+    free(owned[i]);
+  free(owned);
+  free(joined);
+  return rc;
+}
+
+static int run_main(int argc, char **argv) {
   ajpq_translate_args_t a = {"-", "-", -1, -1, 0, NULL};
   const ajpq_translation_t *tr = NULL;
   char **rest = calloc((size_t)argc + 1, sizeof(char *));

@@ -21,6 +21,7 @@
 
 #include "ajpq_codegen.h"
 #include "ajpq_dialect.h"
+#include "ajpq_output.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/IR.h"
 #include "translate.h"
@@ -126,7 +127,6 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
   int rc = 1;
   MlirModule m = {NULL};
   ajpq_status_t st = NULL;
-  char *header_part = NULL;
   if (!ajpq_codegen_prepare_context(ctx)) {
     fprintf(stderr, "ajpq-translate: error: cannot load the ajpq dialect\n");
     goto out;
@@ -141,41 +141,60 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
   st = ajpq_codegen_add_entry(m, func, &sig);
   if (!st)
     st = ajpq_codegen_lower(m, features);
-  /* Both outputs or neither: the header goes to a side file first, the
-   * object is emitted (temp + rename), then the header is renamed; any
-   * failure removes what this run wrote. */
-  struct stat hsb;
-  /* /dev/null, /dev/stdout, a FIFO: written as is (never renamed over). */
-  bool header_in_place =
-      header && (!strncmp(header, "/dev/", 5) || !strncmp(header, "/proc/", 6) ||
-                 (stat(header, &hsb) == 0 && !S_ISREG(hsb.st_mode) && !S_ISDIR(hsb.st_mode)));
-  if (!st && header && !header_in_place) {
-    size_t n = strlen(header) + 32;
-    header_part = malloc(n);
-    if (!header_part)
-      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-    else {
-      snprintf(header_part, n, "%s.part.%ld", header, (long)getpid());
-      errno = 0;
-      st = ajpq_codegen_write_header(&sig, args->input, header_part);
-      if (st) {
-        int err = errno;
-        ajpq_status_free(st);
-        st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header,
-                              err ? strerror(err) : "write failed");
-      }
+  /* Both outputs or neither (support/ajpq_output.h): both are written to
+   * temporary files (devices and FIFOs in place) and committed only when
+   * everything was written. */
+  ajpq_output_t obj_out = {0}, hdr_out = {0};
+  bool obj_open = false, hdr_open = false;
+  if (!st) {
+    st = ajpq_output_open(&obj_out, args->output);
+    if (st) {
+      ajpq_status_free(st);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", args->output,
+                            strerror(obj_out.err));
+    } else {
+      obj_open = true;
     }
   }
-  if (!st)
-    st = ajpq_codegen_emit_object(m, features, args->output);
-  if (!st && header_in_place)
-    st = ajpq_codegen_write_header(&sig, args->input, header);
-  if (!st && header_part && rename(header_part, header) != 0) {
-    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header, strerror(errno));
-    unlink(args->output);
+  if (!st && header) {
+    st = ajpq_output_open(&hdr_out, header);
+    if (st) {
+      ajpq_status_free(st);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header,
+                            strerror(hdr_out.err));
+    } else {
+      hdr_open = true;
+    }
   }
-  if (header_part)
-    unlink(header_part); /* gone after a successful rename; the leftover otherwise */
+  if (!st && header)
+    st = ajpq_codegen_print_header(&sig, args->input, hdr_out.f);
+  if (!st)
+    st = ajpq_codegen_emit_object_to(m, features, obj_out.f);
+  bool obj_is_file = obj_out.tmp_path != NULL; /* not a device written in place */
+  if (!st) {
+    obj_open = false;
+    st = ajpq_output_commit(&obj_out);
+    if (st) {
+      ajpq_status_free(st);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write object '%s': %s", args->output,
+                            strerror(obj_out.err));
+    }
+  }
+  if (!st && hdr_open) {
+    hdr_open = false;
+    st = ajpq_output_commit(&hdr_out);
+    if (st) {
+      ajpq_status_free(st);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write header '%s': %s", header,
+                            strerror(hdr_out.err));
+      if (obj_is_file)
+        unlink(args->output); /* neither: drop the object just committed */
+    }
+  }
+  if (obj_open)
+    ajpq_output_abort(&obj_out);
+  if (hdr_open)
+    ajpq_output_abort(&hdr_out);
   if (st) {
     fprintf(stderr, "ajpq-translate: error: %s: %s\n", args->input, ajpq_status_message(st));
     ajpq_status_free(st);
@@ -186,7 +205,6 @@ out:
   if (!mlirModuleIsNull(m))
     mlirModuleDestroy(m);
   mlirContextDestroy(ctx);
-  free(header_part);
   free(text);
   return rc;
 }

@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 
+#include "ajpq_output.h"
+
 typedef struct {
   const char *input;  /* input path, "-" = stdin */
   const char *output; /* output path, "-" = stdout */
@@ -27,14 +29,16 @@ typedef struct {
   int (*run)(const ajpq_translate_args_t *args); /* returns the exit code (0 ok, 1 error) */
 } ajpq_translation_t;
 
-/* Opens the output: stdout for "-", else a temporary file next to `path`
- * (*tmp_path, owned) that ajpq_translate_close_output renames on success. */
-FILE *ajpq_translate_open_output(const char *path, char **tmp_path);
+/* Opens the output `path` through support/ajpq_output.h ("-" = stdout; a
+ * temporary file renamed on success; devices, FIFOs and /dev, /proc paths
+ * written in place). Returns out->f, or NULL after printing an error that
+ * names `path`. */
+FILE *ajpq_translate_open_output(const char *path, ajpq_output_t *out);
 
-/* Closes `f`; when ok, renames the temporary file to `path`, else removes it
- * (no half-written output). Returns 0 on success, 1 (with a message) if
- * writing or renaming failed or ok was 0. Frees tmp_path. */
-int ajpq_translate_close_output(FILE *f, const char *path, char *tmp_path, int ok);
+/* Ends the output: when ok, commits it (rename over the path), else aborts
+ * (no half-written output). Returns 0 on success, 1 (with a message naming
+ * the output path) if writing or renaming failed or ok was 0. */
+int ajpq_translate_close_output(ajpq_output_t *out, int ok);
 
 /* Prints "ajpq-translate: error: unknown option '<opt>' for <flag>" and
  * returns 1. */
