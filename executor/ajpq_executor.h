@@ -181,6 +181,15 @@ ajpq_status_t ajpq_executor_set_input_quant(ajpq_executor_t *ex, int layer,
 ajpq_status_t ajpq_executor_calibrate(ajpq_executor_t *ex, int64_t n, const float *const *inputs,
                                       float *mins, float *maxs);
 
+/* Runs like ajpq_executor_calibrate and adds each layer's input values into a histogram of
+ * `bins` equal-width bins over [lo[layer], hi[layer]] (values outside go to the edge bins):
+ * hist is [num_layers][bins] counts, accumulated (zero it to start). Layers with
+ * hi <= lo are skipped. Integer counts, so the result does not depend on thread count.
+ * Used for MSE-optimal / percentile activation clipping (docs/search.md). */
+ajpq_status_t ajpq_executor_calibrate_hist(ajpq_executor_t *ex, int64_t n,
+                                           const float *const *inputs, const float *lo,
+                                           const float *hi, int bins, uint64_t *hist);
+
 /* Per-tensor activation parameters for `bits` from a range (asymmetric, zero point an integer
  * in range, range widened to contain 0). Pure function; INVALID_ARGUMENT if bits not in 2..8. */
 ajpq_status_t ajpq_executor_act_quant_from_range(float min, float max, int bits,

@@ -74,6 +74,9 @@ struct ajpq_executor_s {
   ajpq_executor_act_quant_t *aq;
   bool *aq_on;
   float *cal_min, *cal_max; /* during ajpq_executor_calibrate */
+  const float *hist_lo, *hist_hi; /* during ajpq_executor_calibrate_hist */
+  int hist_bins;
+  uint64_t *hist;
   void *arena;
   size_t arena_bytes;
   float *col;               /* im2col scratch */

@@ -415,6 +415,16 @@ static void layer_input_hook(ajpq_executor_t *ex, const step_t *s, const float *
     }
     ex->cal_min[l] = mn, ex->cal_max[l] = mx;
   }
+  if (ex->hist && ex->hist_hi[l] > ex->hist_lo[l]) {
+    const float *p = X->ptr;
+    double lo = ex->hist_lo[l], w = ((double)ex->hist_hi[l] - lo) / ex->hist_bins;
+    uint64_t *h = ex->hist + (size_t)l * (size_t)ex->hist_bins;
+    for (int64_t i = 0; i < X->numel; ++i) {
+      double b = floor((p[i] - lo) / w);
+      int64_t k = b < 0 ? 0 : b >= ex->hist_bins ? ex->hist_bins - 1 : (int64_t)b;
+      h[k]++;
+    }
+  }
   if (ex->aq_on[l]) {
     memcpy(ex->aq_buf, X->ptr, X->numel * sizeof(float));
     ajpq_k_fake_quant(ex->aq_buf, X->numel, ex->aq[l].scale, ex->aq[l].zero_point,
@@ -866,6 +876,24 @@ ajpq_status_t ajpq_executor_calibrate(ajpq_executor_t *ex, int64_t n, const floa
   ajpq_status_t st = run_impl(ex, n, inputs, outs);
   free(outs);
   ex->cal_min = ex->cal_max = NULL;
+  return st;
+}
+
+ajpq_status_t ajpq_executor_calibrate_hist(ajpq_executor_t *ex, int64_t n,
+                                           const float *const *inputs, const float *lo,
+                                           const float *hi, int bins, uint64_t *hist) {
+  if (!lo || !hi || !hist || bins < 1)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "calibrate_hist: bad ranges/histogram");
+  ex->hist_lo = lo;
+  ex->hist_hi = hi;
+  ex->hist_bins = bins;
+  ex->hist = hist;
+  float **outs = calloc(ex->nout + 1, sizeof(float *));
+  ajpq_status_t st = outs ? run_impl(ex, n, inputs, outs)
+                          : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  free(outs);
+  ex->hist = NULL;
+  ex->hist_lo = ex->hist_hi = NULL;
   return st;
 }
 

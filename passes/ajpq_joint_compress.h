@@ -43,6 +43,7 @@ typedef struct {
   bool allow_zero;                  /* 0 in the candidate set */
   int min_keep;                     /* channels kept per layer, >= 1 */
   int act_bits;                     /* 2..8 or 32 */
+  int act_calib;                    /* ajpq_jc_act_calib_t (0 = percentile, the default) */
   ajpq_jc_budget_t budget;
   uint8_t *skip;                    /* [n_layers]: 1 = not compressed (float, kept) */
   uint8_t *group_fixed;             /* [n_groups]: 1 = never erased (pinned or skipped member) */
@@ -108,6 +109,31 @@ typedef struct {
   int bits;
 } ajpq_jc_actq_t;
 
+
+/* How the per-tensor activation range is chosen from the calibration set (docs/search.md
+ * "Activation calibration"). */
+typedef enum {
+  AJPQ_JC_ACT_CALIB_PERCENTILE = 0, /* [0.01th, 99.99th] percentile of the histogram (default;
+                                       bin edges outward) */
+  AJPQ_JC_ACT_CALIB_MSE,            /* clip [f·min, f·max], f = 2^(-k/16) minimising the
+                                       quantization MSE over the histogram */
+  AJPQ_JC_ACT_CALIB_MINMAX,         /* observed [min, max] */
+} ajpq_jc_act_calib_t;
+
+/* Histogram bins per layer input used for mse / percentile calibration. */
+#define AJPQ_JC_ACT_HIST_BINS 16384
+/* MSE clip candidates: f = 2^(-k/16), k = 0..AJPQ_JC_ACT_CLIP_STEPS (1 down to 1/512). */
+#define AJPQ_JC_ACT_CLIP_STEPS 144
+
+/* Chooses the clip range of one tensor from `hist` ([bins] counts of equal-width bins over
+ * [lo, hi], the observed min/max; values represented by bin centres) for `bits`-bit
+ * asymmetric per-tensor quantization (ajpq_act_qparams_from_range, which also widens to
+ * contain 0). MINMAX returns [lo, hi]. MSE evaluates each candidate by
+ * Σ count·(c − fakequant(c))² over bin centres c; ties keep the wider range. Deterministic.
+ * INVALID_ARGUMENT on bad bits, bins < 1 or a non-finite range. */
+ajpq_status_t ajpq_jc_act_range_choose(ajpq_jc_act_calib_t method, const uint64_t *hist, int bins,
+                                       float lo, float hi, int bits, float *out_lo,
+                                       float *out_hi);
 
 typedef struct ajpq_jc_evaluator_s ajpq_jc_evaluator_t;
 

@@ -36,6 +36,9 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Channels kept per layer (>= 1)", .min = 1, .max = 1e9},
     {.name = "act-bits", .kind = AJPQ_OPT_INT, .default_value = "8",
      .help = "Activation bits (2..8), or 32 to keep activations in float"},
+    {.name = "act-calibration", .kind = AJPQ_OPT_ENUM, .default_value = "percentile",
+     .help = "Activation range: percentile (0.01%..99.99%), mse (MSE-optimal clip) or minmax",
+     .enum_values = "percentile|mse|minmax"},
     {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
      .help = "Channel importance criterion", .enum_values = "l1|l2"},
     {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
@@ -253,6 +256,13 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
     return NULL;
   }
   cfg->act_bits = (int)ab;
+  cfg->act_calib = AJPQ_JC_ACT_CALIB_PERCENTILE;
+  if (ajpq_opt_has(o, "act-calibration")) {
+    const char *ac = ajpq_opt_string(o, "act-calibration");
+    cfg->act_calib = !strcmp(ac, "minmax") ? AJPQ_JC_ACT_CALIB_MINMAX
+                     : !strcmp(ac, "mse")  ? AJPQ_JC_ACT_CALIB_MSE
+                                           : AJPQ_JC_ACT_CALIB_PERCENTILE;
+  }
   cfg->skip = calloc((size_t)g->n_layers, 1);
   if (!cfg->skip) {
     ajpq_cg_destroy(g);

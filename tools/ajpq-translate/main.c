@@ -37,7 +37,8 @@ static void usage(FILE *f) {
              "                                         original layer names\n"
              "\n--import-onnx options:\n"
              "  --input-shape=NAME:1x3x224x224         fix an input's shape (repeatable)\n"
-             "  --func-name=NAME                       name of the function (default: main)\n");
+             "  --func-name=NAME                       name of the function (default: main)\n"
+             "\nEvery option that takes a value accepts --opt=VALUE and --opt VALUE.\n");
 }
 
 FILE *ajpq_translate_open_output(const char *path, ajpq_output_t *out) {
