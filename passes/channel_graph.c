@@ -1109,3 +1109,28 @@ void ajpq_cg_dump(const ajpq_channel_graph_t *g) {
       fprintf(stderr, " fixed (%s)\n", G->reason);
   }
 }
+
+const char *ajpq_cg_op_name(ajpq_cg_op_t k) {
+  switch (k) {
+  case AJPQ_CG_TOSA_CONV: return "tosa.conv2d";
+  case AJPQ_CG_TOSA_DEPTHWISE: return "tosa.depthwise_conv2d";
+  case AJPQ_CG_TOSA_MATMUL: return "tosa.matmul";
+  case AJPQ_CG_AJPQ_CONV: return "ajpq.conv2d";
+  case AJPQ_CG_AJPQ_MATMUL: return "ajpq.matmul";
+  }
+  return "?";
+}
+
+void ajpq_cg_json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}

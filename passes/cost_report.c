@@ -26,30 +26,7 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Do not print the text table (only write json=FILE)"},
 };
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
 
-static const char *op_label(ajpq_cg_op_t k) {
-  switch (k) {
-  case AJPQ_CG_TOSA_CONV: return "tosa.conv2d";
-  case AJPQ_CG_TOSA_DEPTHWISE: return "tosa.depthwise_conv2d";
-  case AJPQ_CG_TOSA_MATMUL: return "tosa.matmul";
-  case AJPQ_CG_AJPQ_CONV: return "ajpq.conv2d";
-  case AJPQ_CG_AJPQ_MATMUL: return "ajpq.matmul";
-  }
-  return "?";
-}
 
 bool ajpq_cost_report_compute(const ajpq_channel_graph_t *g, ajpq_costmodel_cost_t *per_layer,
                               ajpq_costmodel_cost_t *total, MlirOperation at) {
@@ -98,12 +75,12 @@ static bool write_json(const char *path, const ajpq_channel_graph_t *g,
   for (int l = 0; l < g->n_layers; l++) {
     const ajpq_cg_layer_t *L = &g->layers[l];
     fprintf(f, "%s\n    {\"name\": ", l ? "," : "");
-    json_str(f, L->name);
+    ajpq_cg_json_string(f, L->name);
     fprintf(f,
             ", \"op\": \"%s\", \"kind\": \"%s\", \"cin\": %lld, \"cout\": %lld, \"kept\": %lld, "
             "\"erased\": %lld, \"avg_bits\": %.6f, \"act_bits\": %d, \"macs\": %lld, "
             "\"bitops\": %lld, \"weight_bytes\": %lld}",
-            op_label(L->op_kind), ajpq_costmodel_kind_name(L->desc.kind), (long long)L->desc.cin,
+            ajpq_cg_op_name(L->op_kind), ajpq_costmodel_kind_name(L->desc.kind), (long long)L->desc.cin,
             (long long)L->desc.cout, (long long)pl[l].kept_channels,
             (long long)pl[l].erased_channels, ajpq_costmodel_avg_bits(&pl[l]), L->act_bits,
             (long long)pl[l].macs, (long long)pl[l].bitops, (long long)pl[l].weight_bytes);

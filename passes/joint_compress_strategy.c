@@ -18,25 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
 
-static const char *op_label(ajpq_cg_op_t k) {
-  static const char *names[] = {"tosa.conv2d", "tosa.depthwise_conv2d", "tosa.matmul",
-                                "ajpq.conv2d", "ajpq.matmul"};
-  return names[k];
-}
 
 ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
                                      const ajpq_jc_strategy_t *s,
@@ -54,18 +36,18 @@ ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_
     return st;
   }
   fprintf(f, "{\n  \"version\": 1,\n  \"policy\": ");
-  json_str(f, meta->policy);
+  ajpq_cg_json_string(f, meta->policy);
   fprintf(f, ",\n  \"seed\": %llu,\n  \"metric\": ", (unsigned long long)meta->seed);
-  json_str(f, meta->metric);
+  ajpq_cg_json_string(f, meta->metric);
   fprintf(f, ",\n  \"metric_fp32\": %.17g,\n  \"metric_result\": %.17g,\n  \"budget\": ",
           meta->metric_fp32, meta->metric_result);
-  json_str(f, meta->budget_text);
+  ajpq_cg_json_string(f, meta->budget_text);
   fprintf(f, ",\n  \"layers\": [");
   for (int l = 0; l < g->n_layers; l++) {
     const ajpq_cg_layer_t *L = &g->layers[l];
     fprintf(f, "%s\n    {\"name\": ", l ? "," : "");
-    json_str(f, L->name);
-    fprintf(f, ", \"op\": \"%s\", \"bits\": [", op_label(L->op_kind));
+    ajpq_cg_json_string(f, L->name);
+    fprintf(f, ", \"op\": \"%s\", \"bits\": [", ajpq_cg_op_name(L->op_kind));
     for (int64_t c = 0; c < L->desc.cout; c++)
       fprintf(f, "%s%d", c ? ", " : "", s->bits[l][c]);
     fprintf(f, "], \"importance\": [");

@@ -41,7 +41,7 @@ void opt_buf_free(opt_buf_t *b) {
   memset(b, 0, sizeof(*b));
 }
 
-static const char *severity_name(MlirDiagnosticSeverity sev) {
+const char *opt_severity_name(MlirDiagnosticSeverity sev) {
   switch (sev) {
   case MlirDiagnosticError:
     return "error";
@@ -78,9 +78,9 @@ static void print_excerpt(FILE *f, const char *source, unsigned line, unsigned c
 void opt_diag_print(FILE *f, const char *file, unsigned line, unsigned col,
                     MlirDiagnosticSeverity sev, const char *msg, const char *source) {
   if (file && line)
-    fprintf(f, "%s:%u:%u: %s: %s\n", file, line, col, severity_name(sev), msg);
+    fprintf(f, "%s:%u:%u: %s: %s\n", file, line, col, opt_severity_name(sev), msg);
   else
-    fprintf(f, "%s: %s: %s\n", file ? file : "<unknown>", severity_name(sev), msg);
+    fprintf(f, "%s: %s: %s\n", file ? file : "<unknown>", opt_severity_name(sev), msg);
   if (source && file && line)
     print_excerpt(f, source, line, col);
 }

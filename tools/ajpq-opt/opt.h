@@ -177,6 +177,9 @@ bool opt_output_close(opt_output_t *out, bool ok);
 
 /* ---- listing.c --------------------------------------------------------- */
 
+/* "error", "warning", "note" or "remark" (static). */
+const char *opt_severity_name(MlirDiagnosticSeverity sev);
+
 void opt_print_help(FILE *f);
 void opt_print_version(FILE *f);
 /* ajpq passes (with options), then the upstream passes that this build's

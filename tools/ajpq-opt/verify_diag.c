@@ -37,19 +37,6 @@ struct opt_verifier_s {
   bool failed; /* unexpected diagnostic or malformed directive */
 };
 
-static const char *kind_name(MlirDiagnosticSeverity k) {
-  switch (k) {
-  case MlirDiagnosticError:
-    return "error";
-  case MlirDiagnosticWarning:
-    return "warning";
-  case MlirDiagnosticNote:
-    return "note";
-  case MlirDiagnosticRemark:
-    return "remark";
-  }
-  return "error";
-}
 
 static void verr(opt_verifier_t *v, unsigned line, unsigned col, const char *fmt, const char *a,
                  const char *b) {
@@ -326,11 +313,11 @@ void opt_verifier_handle(opt_verifier_t *v, MlirDiagnosticSeverity sev, const ch
     return;
   char text[4096];
   if (other_kind) {
-    snprintf(text, sizeof text, "'%s' diagnostic emitted when expecting a '%s'", kind_name(sev),
-             kind_name(other_kind->kind));
+    snprintf(text, sizeof text, "'%s' diagnostic emitted when expecting a '%s'", opt_severity_name(sev),
+             opt_severity_name(other_kind->kind));
     other_kind->matched = true;
   } else {
-    snprintf(text, sizeof text, "unexpected %s: %s", kind_name(sev), msg);
+    snprintf(text, sizeof text, "unexpected %s: %s", opt_severity_name(sev), msg);
   }
   opt_diag_print(stderr, known ? file : v->filename, known ? line : 0, col, MlirDiagnosticError,
                  text, in_file ? v->source : NULL);
@@ -345,7 +332,7 @@ bool opt_verifier_finish(opt_verifier_t *v) {
     expected_t *e = &v->exp[i];
     if (!e->matched) {
       char msg[4200];
-      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", kind_name(e->kind), e->text);
+      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", opt_severity_name(e->kind), e->text);
       opt_diag_print(stderr, v->filename, e->dir_line, e->dir_col, MlirDiagnosticError, msg,
                      v->source);
       ok = false;
