@@ -142,6 +142,18 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
 ajpq_status_t ajpq_onnx_import_file(MlirContext ctx, const char *path,
                                     const ajpq_onnx_options_t *opts, MlirModule *out_module);
 
+/* Imports conformance test case `tc` the way both conformance runners need it:
+ * float graph inputs stay runtime arguments (shapes fixed from the test data),
+ * every other input is bound as a constant; if that import is UNIMPLEMENTED
+ * (e.g. a shape operand must be constant) and there are several inputs, it is
+ * retried with every input after the first bound. `runtime[i]` (at least
+ * tc->n_inputs entries, at most 64 inputs are considered) receives 1 for each
+ * input that stayed a runtime argument. `name` becomes the source name of the
+ * locations. On success *out is the module (owned by the caller); on failure
+ * the import's status (UNIMPLEMENTED means "skip this case"). */
+ajpq_status_t ajpq_onnx_testcase_import(MlirContext ctx, const ajpq_onnx_testcase_t *tc,
+                                        const char *name, int *runtime, MlirModule *out);
+
 /* Reads a whole file ("-" = stdin) into a malloc'ed buffer (*out_data,
  * owned, NUL-terminated for convenience; *out_size excludes the NUL).
  * Errors: AJPQ_IO_ERROR, AJPQ_RESOURCE_EXHAUSTED beyond `max_size` bytes. */

@@ -1113,3 +1113,39 @@ ajpq_status_t ajpq_onnx_import_file(MlirContext ctx, const char *path,
   free(data);
   return st;
 }
+
+ajpq_status_t ajpq_onnx_testcase_import(MlirContext ctx, const ajpq_onnx_testcase_t *tc,
+                                        const char *name, int *runtime, MlirModule *out) {
+  ajpq_onnx_input_shape_t shapes[64];
+  ajpq_onnx_tensor_t bound[64];
+  int n_in = tc->n_inputs < 64 ? tc->n_inputs : 64;
+  ajpq_status_t st = NULL;
+  for (int mode = 0; mode < 2; ++mode) {
+    int ns = 0, nb = 0;
+    for (int i = 0; i < n_in; ++i) {
+      const ajpq_onnx_tensor_t *t = &tc->inputs[i];
+      int bind = t->dtype != 1 || (mode == 1 && i > 0); /* 1 = FLOAT */
+      runtime[i] = !bind;
+      if (bind) {
+        bound[nb++] = *t;
+      } else {
+        shapes[ns].name = t->name;
+        shapes[ns].rank = t->rank;
+        memcpy(shapes[ns].dims, t->dims, sizeof(t->dims));
+        ++ns;
+      }
+    }
+    ajpq_onnx_options_t o;
+    ajpq_onnx_options_init(&o);
+    o.input_shapes = shapes;
+    o.n_input_shapes = ns;
+    o.const_inputs = bound;
+    o.n_const_inputs = nb;
+    o.source_name = name;
+    st = ajpq_onnx_import_file(ctx, tc->model_path, &o, out);
+    if (!st || ajpq_status_code(st) != AJPQ_UNIMPLEMENTED || mode == 1 || n_in <= 1)
+      return st;
+    ajpq_status_free(st);
+  }
+  return st;
+}

@@ -41,46 +41,16 @@ static int run_case(const ajpq_onnx_testcase_t *tc, const char *name, char *why,
   MlirContext ctx = ajpq_executor_context_create();
   ajpq_onnx_load_dialects(ctx);
   int n_in = tc->n_inputs < 64 ? tc->n_inputs : 64;
-  ajpq_onnx_input_shape_t shapes[64];
-  ajpq_onnx_tensor_t bound[64];
   int runtime[64];
   MlirModule m = {NULL};
   ajpq_executor_t *ex = NULL;
   int result = R_FAIL;
-  ajpq_status_t st = NULL;
-  for (int mode = 0; mode < 2; ++mode) {
-    int ns = 0, nb = 0;
-    for (int i = 0; i < n_in; ++i) {
-      const ajpq_onnx_tensor_t *t = &tc->inputs[i];
-      int bind = t->dtype != 1 || (mode == 1 && i > 0);
-      runtime[i] = !bind;
-      if (bind) {
-        bound[nb++] = *t;
-      } else {
-        shapes[ns].name = t->name;
-        shapes[ns].rank = t->rank;
-        memcpy(shapes[ns].dims, t->dims, sizeof(t->dims));
-        ++ns;
-      }
-    }
-    ajpq_onnx_options_t o;
-    ajpq_onnx_options_init(&o);
-    o.input_shapes = shapes;
-    o.n_input_shapes = ns;
-    o.const_inputs = bound;
-    o.n_const_inputs = nb;
-    o.source_name = name;
-    st = ajpq_onnx_import_file(ctx, tc->model_path, &o, &m);
-    if (!st)
-      break;
-    int retry = ajpq_status_code(st) == AJPQ_UNIMPLEMENTED && mode == 0 && n_in > 1;
-    if (!retry) {
-      snprintf(why, wsz, "import: %s", ajpq_status_message(st));
-      result = ajpq_status_code(st) == AJPQ_UNIMPLEMENTED ? R_SKIP : R_FAIL;
-      ajpq_status_free(st);
-      goto done;
-    }
+  ajpq_status_t st = ajpq_onnx_testcase_import(ctx, tc, name, runtime, &m);
+  if (st) {
+    snprintf(why, wsz, "import: %s", ajpq_status_message(st));
+    result = ajpq_status_code(st) == AJPQ_UNIMPLEMENTED ? R_SKIP : R_FAIL;
     ajpq_status_free(st);
+    goto done;
   }
   if ((st = ajpq_executor_create_from_module(m, NULL, NULL, &ex))) {
     snprintf(why, wsz, "plan: %s", ajpq_status_message(st));
