@@ -64,6 +64,30 @@ typedef enum {
 ajpq_status_t ajpq_quant_channel(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
                                  uint8_t *codes, float *scale, float *zero_point);
 
+/* How the range of a weight channel is chosen (docs/search.md "Weight
+ * quantization"). Only the producer's choice of s (and asymmetric z): the
+ * stored meaning w = s · (q − z) is unchanged. */
+typedef enum {
+  AJPQ_WCLIP_MINMAX = 0, /* r = 1: the full range, as ajpq_quant_channel (default) */
+  AJPQ_WCLIP_MSE = 1,    /* range × r, r ∈ {1, 1 − 1/N, …, 1/N} (N = AJPQ_WCLIP_MSE_STEPS)
+                            minimising Σ (w − s·(q − z))² */
+} ajpq_wclip_t;
+#define AJPQ_WCLIP_MSE_STEPS 100
+
+/* ajpq_quant_channel with a clip rule. MINMAX is bit-identical to
+ * ajpq_quant_channel. MSE evaluates every clip ratio r = (N − i)/N, i = 0..N−1:
+ * symmetric b ≥ 2 s = r·max|w| / (2^(b−1) − 1); asymmetric lo, hi scaled by r
+ * (s = (r·hi − r·lo) / (2^b − 1), z as above from r·lo); each candidate's f32
+ * scale, codes and dequantized values follow exactly the rules above, and its
+ * error Σ_k (s·(q_k − z) − w_k)² is summed in double. The first candidate with
+ * the strictly smallest error wins (ties keep the wider range), so the error
+ * is never above MINMAX's (r = 1 is the first candidate). Symmetric 1-bit
+ * keeps α = mean|w| (already L2-optimal for sign codes). Cost: N·K per
+ * channel. Errors: those of ajpq_quant_channel, or an unknown `clip`. */
+ajpq_status_t ajpq_quant_channel_clip(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
+                                      ajpq_wclip_t clip, uint8_t *codes, float *scale,
+                                      float *zero_point);
+
 /* w[k] = scale · ((float)codes[k] − zero_point), computed in f32. */
 void ajpq_dequant_channel(const uint8_t *codes, int64_t K, float scale, float zero_point, float *w);
 

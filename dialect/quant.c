@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+
 #include "ajpq_dialect.h"
 
 float ajpq_round_half_even(float x) {
@@ -34,8 +35,13 @@ static uint8_t code_of(float u, float z, int lo, int hi) {
   return (uint8_t)q;
 }
 
-ajpq_status_t ajpq_quant_channel(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
-                                 uint8_t *codes, float *scale, float *zero_point) {
+/* Per-channel statistics shared by every clip candidate. */
+typedef struct {
+  double lo, hi, sum_abs, max_abs;
+} chan_stats_t;
+
+static ajpq_status_t check_channel(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
+                                   chan_stats_t *cs) {
   if (K < 1)
     return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "quantize channel: K = %lld, must be >= 1",
                             (long long)K);
@@ -60,45 +66,103 @@ ajpq_status_t ajpq_quant_channel(const float *w, int64_t K, int bits, ajpq_qsche
     if (fabs((double)v) > max_abs)
       max_abs = fabs((double)v);
   }
-  const int qmax_u = (1 << bits) - 1;
-  double s;
-  float z;
-  int qlo, qhi;
-  bool binary = scheme == AJPQ_QSCHEME_SYMMETRIC && bits == 1;
-  if (binary) {
-    s = 2.0 * sum_abs / (double)K;
-    z = 0.5f;
-    qlo = 0;
-    qhi = 1;
-  } else if (scheme == AJPQ_QSCHEME_SYMMETRIC) {
-    s = max_abs / (double)((1 << (bits - 1)) - 1);
-    z = (float)(1 << (bits - 1));
-    qlo = 1;
-    qhi = qmax_u;
-  } else {
-    s = (hi - lo) / (double)qmax_u;
-    z = 0.0f; /* set below once s is final */
-    qlo = 0;
-    qhi = qmax_u;
-  }
-  float sf;
-  if (!(s >= (double)FLT_MIN))
-    sf = binary ? FLT_MIN : 1.0f; /* degenerate: all zero or underflow */
-  else if (s > (double)FLT_MAX)
-    sf = FLT_MAX;
-  else
-    sf = (float)s;
-  if (scheme == AJPQ_QSCHEME_ASYMMETRIC)
-    z = (float)code_of((float)(-lo) / sf, 0.0f, 0, qmax_u);
-  for (int64_t k = 0; k < K; k++) {
-    if (binary)
-      codes[k] = w[k] > 0.0f ? 1 : 0; /* rhe(w/s + 0.5) evaluated exactly */
-    else
-      codes[k] = code_of(w[k] / sf, z, qlo, qhi);
-  }
-  *scale = sf;
-  *zero_point = z;
+  cs->lo = lo;
+  cs->hi = hi;
+  cs->sum_abs = sum_abs;
+  cs->max_abs = max_abs;
   return NULL;
+}
+
+/* Quantizer of one clip candidate: the range (max|w|, or [lo, hi] for
+ * asymmetric) scaled by `ratio`; ratio = 1 is the min/max rule of
+ * docs/dialect.md, with exactly its arithmetic. */
+typedef struct {
+  float s, z;
+  int qlo, qhi;
+  bool binary;
+} qparams_t;
+
+static qparams_t candidate(const chan_stats_t *cs, int64_t K, int bits, ajpq_qscheme_t scheme,
+                           double ratio) {
+  const int qmax_u = (1 << bits) - 1;
+  qparams_t p;
+  double s, lo = 0.0;
+  p.binary = scheme == AJPQ_QSCHEME_SYMMETRIC && bits == 1;
+  if (p.binary) {
+    s = 2.0 * cs->sum_abs / (double)K;
+    p.z = 0.5f;
+    p.qlo = 0;
+    p.qhi = 1;
+  } else if (scheme == AJPQ_QSCHEME_SYMMETRIC) {
+    s = (ratio == 1.0 ? cs->max_abs : cs->max_abs * ratio) / (double)((1 << (bits - 1)) - 1);
+    p.z = (float)(1 << (bits - 1));
+    p.qlo = 1;
+    p.qhi = qmax_u;
+  } else {
+    lo = ratio == 1.0 ? cs->lo : cs->lo * ratio;
+    double hi = ratio == 1.0 ? cs->hi : cs->hi * ratio;
+    s = (hi - lo) / (double)qmax_u;
+    p.z = 0.0f; /* set below once s is final */
+    p.qlo = 0;
+    p.qhi = qmax_u;
+  }
+  if (!(s >= (double)FLT_MIN))
+    p.s = p.binary ? FLT_MIN : 1.0f; /* degenerate: all zero or underflow */
+  else if (s > (double)FLT_MAX)
+    p.s = FLT_MAX;
+  else
+    p.s = (float)s;
+  if (scheme == AJPQ_QSCHEME_ASYMMETRIC)
+    p.z = (float)code_of((float)(-lo) / p.s, 0.0f, 0, qmax_u);
+  return p;
+}
+
+static inline uint8_t code_at(const qparams_t *p, float v) {
+  if (p->binary)
+    return v > 0.0f ? 1 : 0; /* rhe(w/s + 0.5) evaluated exactly */
+  return code_of(v / p->s, p->z, p->qlo, p->qhi);
+}
+
+ajpq_status_t ajpq_quant_channel_clip(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
+                                      ajpq_wclip_t clip, uint8_t *codes, float *scale,
+                                      float *zero_point) {
+  if (clip != AJPQ_WCLIP_MINMAX && clip != AJPQ_WCLIP_MSE)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "quantize channel: unknown clipping %d",
+                            (int)clip);
+  chan_stats_t cs = {0, 0, 0, 0};
+  ajpq_status_t st = check_channel(w, K, bits, scheme, &cs);
+  if (st)
+    return st;
+  qparams_t best = candidate(&cs, K, bits, scheme, 1.0);
+  /* 1-bit symmetric: α = mean|w| is already the L2-optimal binary scale for
+   * sign codes, so MSE clipping keeps it. */
+  if (clip == AJPQ_WCLIP_MSE && !best.binary) {
+    double best_err = INFINITY;
+    for (int i = 0; i < AJPQ_WCLIP_MSE_STEPS; i++) {
+      double ratio = (double)(AJPQ_WCLIP_MSE_STEPS - i) / (double)AJPQ_WCLIP_MSE_STEPS;
+      qparams_t p = i == 0 ? best : candidate(&cs, K, bits, scheme, ratio);
+      double e = 0.0;
+      for (int64_t k = 0; k < K && e < best_err; k++) {
+        float dq = p.s * ((float)code_at(&p, w[k]) - p.z);
+        double d = (double)dq - (double)w[k];
+        e += d * d;
+      }
+      if (e < best_err) { /* strictly lower: ties keep the wider range */
+        best_err = e;
+        best = p;
+      }
+    }
+  }
+  for (int64_t k = 0; k < K; k++)
+    codes[k] = code_at(&best, w[k]);
+  *scale = best.s;
+  *zero_point = best.z;
+  return NULL;
+}
+
+ajpq_status_t ajpq_quant_channel(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
+                                 uint8_t *codes, float *scale, float *zero_point) {
+  return ajpq_quant_channel_clip(w, K, bits, scheme, AJPQ_WCLIP_MINMAX, codes, scale, zero_point);
 }
 
 void ajpq_dequant_channel(const uint8_t *codes, int64_t K, float scale, float zero_point,

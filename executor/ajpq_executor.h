@@ -190,6 +190,23 @@ ajpq_status_t ajpq_executor_calibrate_hist(ajpq_executor_t *ex, int64_t n,
                                            const float *const *inputs, const float *lo,
                                            const float *hi, int bins, uint64_t *hist);
 
+/* Observer of layer inputs: `x` is layer `layer`'s float input (before its input fake
+ * quantization) for `n` samples, per-sample layout in_dims (conv NHWC [H,W,C], matmul [M,K]),
+ * samples contiguous. Borrowed for the call only. */
+typedef void (*ajpq_executor_observer_fn)(void *user, int layer, const float *x, int64_t n);
+
+/* Runs like ajpq_executor_run (outputs discarded) and calls `fn` for every compressible layer's
+ * input, in program order (per sample when the plan runs sample by sample). Active weight,
+ * bias and input-quantization replacements apply. Used by the search's weight quantization
+ * (bias correction, docs/search.md "Weight quantization"). INVALID_ARGUMENT if fn is NULL. */
+ajpq_status_t ajpq_executor_observe(ajpq_executor_t *ex, int64_t n, const float *const *inputs,
+                                    ajpq_executor_observer_fn fn, void *user);
+
+/* Replaces the bias [out_channels] of a conv/depthwise layer for subsequent runs (copies; the
+ * original is ajpq_executor_get_bias before any replacement). INVALID_ARGUMENT on a bad layer
+ * or a non-finite value; UNIMPLEMENTED for a layer without a bias operand (matmul). */
+ajpq_status_t ajpq_executor_set_bias(ajpq_executor_t *ex, int layer, const float *b);
+
 /* Per-tensor activation parameters for `bits` from a range (asymmetric, zero point an integer
  * in range, range widened to contain 0). Pure function; INVALID_ARGUMENT if bits not in 2..8. */
 ajpq_status_t ajpq_executor_act_quant_from_range(float min, float max, int bits,

@@ -77,6 +77,9 @@ struct ajpq_executor_s {
   const float *hist_lo, *hist_hi; /* during ajpq_executor_calibrate_hist */
   int hist_bins;
   uint64_t *hist;
+  void (*obs_fn)(void *user, int layer, const float *x, int64_t n); /* ajpq_executor_observe */
+  void *obs_user;
+  int64_t obs_n;            /* valid samples in the current run */
   void *arena;
   size_t arena_bytes;
   float *col;               /* im2col scratch */

@@ -425,6 +425,8 @@ static void layer_input_hook(ajpq_executor_t *ex, const step_t *s, const float *
       h[k]++;
     }
   }
+  if (ex->obs_fn) /* ajpq_executor_observe: the float input, valid samples only */
+    ex->obs_fn(ex->obs_user, l, X->ptr, ex->pbatch > 1 ? ex->obs_n : 1);
   if (ex->aq_on[l]) {
     memcpy(ex->aq_buf, X->ptr, X->numel * sizeof(float));
     ajpq_k_fake_quant(ex->aq_buf, X->numel, ex->aq[l].scale, ex->aq[l].zero_point,
@@ -895,6 +897,36 @@ ajpq_status_t ajpq_executor_calibrate_hist(ajpq_executor_t *ex, int64_t n,
   ex->hist = NULL;
   ex->hist_lo = ex->hist_hi = NULL;
   return st;
+}
+
+ajpq_status_t ajpq_executor_observe(ajpq_executor_t *ex, int64_t n, const float *const *inputs,
+                                    ajpq_executor_observer_fn fn, void *user) {
+  if (!fn)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "observe: no observer");
+  ex->obs_fn = fn;
+  ex->obs_user = user;
+  ex->obs_n = n;
+  float **outs = calloc(ex->nout + 1, sizeof(float *));
+  ajpq_status_t st = outs ? run_impl(ex, n, inputs, outs)
+                          : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  free(outs);
+  ex->obs_fn = NULL;
+  ex->obs_user = NULL;
+  return st;
+}
+
+ajpq_status_t ajpq_executor_set_bias(ajpq_executor_t *ex, int layer, const float *b) {
+  if (layer < 0 || layer >= ex->nlayers || !b)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "set_bias: no layer %d", layer);
+  step_t *s = &ex->steps[ex->layer_step[layer]];
+  if (!s->bias)
+    return ajpq_status_make(AJPQ_UNIMPLEMENTED, "set_bias: layer %d has no bias operand", layer);
+  for (int64_t o = 0; o < s->n; ++o)
+    if (!isfinite(b[o]))
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "set_bias: layer %d: non-finite bias at %lld",
+                              layer, (long long)o);
+  memcpy(s->bias, b, s->n * sizeof(float));
+  return NULL;
 }
 
 ajpq_status_t ajpq_executor_act_quant_from_range(float min, float max, int bits,

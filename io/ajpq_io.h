@@ -121,12 +121,23 @@ typedef struct {
   int num_input_shapes;
   char **input_shapes;   /* model.mlir_input_shapes, e.g. "input:0:1x128x128x3" (the name is
                           * everything before the last ':') */
+  int num_splits;        /* every entry of "splits", calibration and evaluation included */
+  char **split_names;
+  int *split_num_ranges;
+  ajpq_range_t **split_ranges;
 } ajpq_manifest_t;
+
+/* The ranges of split `name` of `m` (any name in the manifest's "splits": calibration,
+ * evaluation, all, calibration_pool, ...). Returns the number of ranges and sets *ranges, or -1
+ * when the manifest has no such split. */
+int ajpq_manifest_split(const ajpq_manifest_t *m, const char *name, const ajpq_range_t **ranges);
 
 /* Reads a manifest. Relative paths resolve against $AJPQ_DATA (default $HOME/.cache/ajpq)
  * unless they start with '/' (absolute) or "./" (relative to `repo_root`; NULL: the current
  * directory). Errors name the file and the offending key (missing/ill-typed field, range with
- * begin > end or negative, unknown postprocess kind). */
+ * begin > end or negative, unknown postprocess kind), a missing or empty `calibration` or
+ * `evaluation` split, and a calibration range that overlaps an evaluation range. Ranges beyond
+ * the data's sample count are the caller's check (the reader does not open the data). */
 ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_manifest_t **out);
 void ajpq_manifest_free(ajpq_manifest_t *m);
 

@@ -94,6 +94,60 @@ static ajpq_status_t ranges(const char *path, const cJSON *a, const char *key, i
   return NULL;
 }
 
+static int64_t range_count(int n, const ajpq_range_t *r) {
+  int64_t c = 0;
+  for (int i = 0; i < n; ++i)
+    c += r[i].end - r[i].begin;
+  return c;
+}
+
+/* docs/manifest.md: `calibration` and `evaluation` are required and never overlap. A missing or
+ * empty split used to make the search calibrate on every sample (the evaluation set included). */
+/* Ranges of one split must not overlap: a sample listed twice would be counted twice. */
+static ajpq_status_t check_disjoint(const char *path, const char *key, int n,
+                                    const ajpq_range_t *r) {
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if ((r[i].begin > r[j].begin ? r[i].begin : r[j].begin) <
+          (r[i].end < r[j].end ? r[i].end : r[j].end))
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                                "%s: 'splits.%s[%d]' [%lld, %lld) and 'splits.%s[%d]' [%lld, %lld) "
+                                "overlap",
+                                path, key, i, (long long)r[i].begin, (long long)r[i].end, key, j,
+                                (long long)r[j].begin, (long long)r[j].end);
+  return NULL;
+}
+
+static ajpq_status_t check_splits(const char *path, const ajpq_manifest_t *m) {
+  AJPQ_RETURN_IF_ERROR(check_disjoint(path, "calibration", m->num_calibration, m->calibration));
+  AJPQ_RETURN_IF_ERROR(check_disjoint(path, "evaluation", m->num_evaluation, m->evaluation));
+  if (range_count(m->num_calibration, m->calibration) < 1)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "%s: 'splits.calibration' is missing or selects no sample (the search "
+                            "calibrates on it; give at least one [begin, end) range)",
+                            path);
+  if (range_count(m->num_evaluation, m->evaluation) < 1)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "%s: 'splits.evaluation' is missing or selects no sample (give at "
+                            "least one [begin, end) range)",
+                            path);
+  for (int i = 0; i < m->num_calibration; ++i)
+    for (int j = 0; j < m->num_evaluation; ++j) {
+      const ajpq_range_t *c = &m->calibration[i], *e = &m->evaluation[j];
+      int64_t lo = c->begin > e->begin ? c->begin : e->begin;
+      int64_t hi = c->end < e->end ? c->end : e->end;
+      if (lo < hi)
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                                "%s: 'splits.calibration[%d]' [%lld, %lld) and "
+                                "'splits.evaluation[%d]' [%lld, %lld) overlap (samples [%lld, "
+                                "%lld)); the evaluation must be held out",
+                                path, i, (long long)c->begin, (long long)c->end, j,
+                                (long long)e->begin, (long long)e->end, (long long)lo,
+                                (long long)hi);
+    }
+  return NULL;
+}
+
 void ajpq_manifest_free(ajpq_manifest_t *m) {
   if (!m)
     return;
@@ -109,7 +163,50 @@ void ajpq_manifest_free(ajpq_manifest_t *m) {
   for (int i = 0; i < m->num_input_shapes; ++i)
     free(m->input_shapes[i]);
   free(m->input_shapes);
+  for (int i = 0; i < m->num_splits; ++i) {
+    free(m->split_names[i]);
+    free(m->split_ranges[i]);
+  }
+  free(m->split_names);
+  free(m->split_num_ranges);
+  free(m->split_ranges);
   free(m);
+}
+
+int ajpq_manifest_split(const ajpq_manifest_t *m, const char *name, const ajpq_range_t **ranges) {
+  for (int i = 0; m && i < m->num_splits; ++i)
+    if (!strcmp(m->split_names[i], name)) {
+      *ranges = m->split_ranges[i];
+      return m->split_num_ranges[i];
+    }
+  return -1;
+}
+
+/* Every named split (docs/manifest.md: names other than calibration/evaluation are allowed and
+ * selectable with the runner's --split). */
+static ajpq_status_t read_all_splits(const char *path, const cJSON *splits, ajpq_manifest_t *m) {
+  if (!cJSON_IsObject(splits))
+    return NULL;
+  int n = cJSON_GetArraySize(splits);
+  m->split_names = calloc(n ? n : 1, sizeof(char *));
+  m->split_num_ranges = calloc(n ? n : 1, sizeof(int));
+  m->split_ranges = calloc(n ? n : 1, sizeof(ajpq_range_t *));
+  if (!m->split_names || !m->split_num_ranges || !m->split_ranges)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
+  const cJSON *e;
+  cJSON_ArrayForEach(e, splits) {
+    if (!e->string)
+      continue;
+    int k = m->num_splits;
+    AJPQ_RETURN_IF_ERROR(ranges(path, e, e->string, &m->split_num_ranges[k], &m->split_ranges[k]));
+    m->split_names[k] = strdup(e->string);
+    m->num_splits++;
+    if (!m->split_names[k])
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "%s: out of memory", path);
+    AJPQ_RETURN_IF_ERROR(
+        check_disjoint(path, e->string, m->split_num_ranges[k], m->split_ranges[k]));
+  }
+  return NULL;
 }
 
 static const char *str_at(const cJSON *o, const char *k) {
@@ -174,6 +271,8 @@ ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_m
     goto done;
   if ((st = ranges(path, cJSON_GetObjectItemCaseSensitive(splits, "evaluation"), "evaluation",
                    &m->num_evaluation, &m->evaluation)))
+    goto done;
+  if ((st = check_splits(path, m)) || (st = read_all_splits(path, splits, m)))
     goto done;
   const cJSON *post = cJSON_GetObjectItemCaseSensitive(root, "postprocess");
   if (post) {

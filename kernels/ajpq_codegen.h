@@ -8,18 +8,30 @@
  * reported as MLIR diagnostics (to the context's handlers) and summarised in
  * the returned status; nothing aborts on bad input.
  *
- * Pipeline (ajpq_codegen_pipeline_text()): ajpq-lower-to-kernels, then
- *   func.func(tosa-to-linalg-named, tosa-to-linalg, tosa-to-arith, tosa-to-tensor),
- *   one-shot-bufferize{bufferize-function-boundaries
- *                      function-boundary-type-conversion=identity-layout-map},
- *   buffer-deallocation-pipeline, func.func(convert-linalg-to-loops),
- *   convert-vector-to-scf, convert-scf-to-cf, expand-strided-metadata,
- *   lower-affine, convert-vector-to-llvm, convert-math-to-llvm,
- *   convert-arith-to-llvm, convert-ub-to-llvm, convert-cf-to-llvm,
- *   finalize-memref-to-llvm, convert-func-to-llvm, convert-ub-to-llvm,
- *   reconcile-unrealized-casts
- * — every step upstream, so `mlir-opt` can run the same text on the output of
- * ajpq-lower-to-kernels (test/kernels/upstream-pipeline.mlir does).
+ * Pipeline (ajpq_codegen_lower): ajpq-lower-to-kernels, then four upstream
+ * phases (ajpq_codegen_print_pipeline prints them exactly):
+ *   1. on each func.func holding TOSA ops: tosa-to-linalg-named, tosa-to-linalg,
+ *      tosa-to-arith, tosa-to-tensor, linalg-fuse-elementwise-ops, canonicalize;
+ *   2. one-shot-bufferize{bufferize-function-boundaries
+ *      function-boundary-type-conversion=identity-layout-map};
+ *   3. a transform-dialect script (transform.structured.flatten_elementwise on
+ *      every elementwise linalg op over contiguous buffers), applied with
+ *      mlirTransformApplyNamedSequence — `mlir-opt
+ *      --transform-preload-library=transform-library-paths=script.mlir
+ *      --transform-interpreter` does the same;
+ *   4. buffer-deallocation-pipeline, func.func(convert-linalg-to-loops),
+ *      convert-vector-to-scf, convert-scf-to-cf, expand-strided-metadata,
+ *      lower-affine, convert-vector-to-llvm, convert-to-llvm,
+ *      reconcile-unrealized-casts
+ * — every step upstream, so `mlir-opt` can run the same phases on the output
+ * of ajpq-lower-to-kernels (test/kernels/cgen-upstream-pipeline.mlir does).
+ *
+ * Debugging knobs (environment): AJPQ_PIPELINE_TOSA, AJPQ_PIPELINE_BUFFERIZE,
+ * AJPQ_TRANSFORM_BUFFERS ("none" skips it), AJPQ_PIPELINE_TO_LLVM replace a
+ * phase's text; AJPQ_TRANSFORM_TENSORS runs an extra transform script on the
+ * tensors right before bufferization (default none); AJPQ_LLVM_PIPELINE replaces "default<O3>"; AJPQ_PASS_TIMING=1
+ * prints MLIR's per-pass timing and each phase's CPU time (=phases: only the
+ * latter).
  */
 #ifndef AJPQ_CODEGEN_H
 #define AJPQ_CODEGEN_H
@@ -37,9 +49,37 @@
 extern "C" {
 #endif
 
-/* The upstream part of the pipeline (after ajpq-lower-to-kernels), as
- * `--pass-pipeline` text. Static string. */
+/* The upstream part of the pipeline (after ajpq-lower-to-kernels) as ONE
+ * `--pass-pipeline` text, without phase 1's fusion and phase 3's
+ * flattening: same results, slower float glue. Static string. */
 const char *ajpq_codegen_pipeline_text(void);
+
+/* Prints the four upstream phases ajpq_codegen_lower runs, exactly: one
+ * `// phase N: <pass pipeline>` line for phases 1, 2 and 4, and phase 3's
+ * transform script (a `module` holding @__transform_main) after its
+ * `// phase 3` line, so `sed -n '/^module/,/^}/p'` extracts it. */
+void ajpq_codegen_print_pipeline(FILE *f);
+
+/* Compile-time stages, in pipeline order (ajpq-translate --timing). */
+typedef enum {
+  AJPQ_CODEGEN_STAGE_KERNELS,   /* ajpq-lower-to-kernels (weight packing, kernel IR) */
+  AJPQ_CODEGEN_STAGE_UPSTREAM,  /* the upstream MLIR pipeline down to the LLVM dialect */
+  AJPQ_CODEGEN_STAGE_TRANSLATE, /* LLVM dialect -> LLVM IR (mlirTranslateModuleToLLVMIR) */
+  AJPQ_CODEGEN_STAGE_OPTIMIZE,  /* LLVM's middle-end pipeline (default<O3>) */
+  AJPQ_CODEGEN_STAGE_EMIT,      /* LLVM code generation to an ELF object in memory */
+  AJPQ_CODEGEN_STAGE_COUNT
+} ajpq_codegen_stage_t;
+
+/* Seconds spent per stage: wall clock (CLOCK_MONOTONIC) and CPU time of the
+ * whole process (CLOCK_PROCESS_CPUTIME_ID, all threads). The timed functions
+ * ADD to the fields, so zero-initialise the struct once. */
+typedef struct {
+  double wall_s[AJPQ_CODEGEN_STAGE_COUNT];
+  double cpu_s[AJPQ_CODEGEN_STAGE_COUNT];
+} ajpq_codegen_timing_t;
+
+/* Human-readable stage name ("LLVM optimization"); "?" if out of range. */
+const char *ajpq_codegen_stage_name(ajpq_codegen_stage_t stage);
 
 /* Registers every upstream dialect, pass and LLVM translation in `ctx` and
  * loads the ajpq dialect. Call once per context before parsing. */
@@ -50,6 +90,12 @@ bool ajpq_codegen_prepare_context(MlirContext ctx);
  * the builtin module remain. Functions meant to be called from C must carry
  * `llvm.emit_c_interface` before this call. */
 ajpq_status_t ajpq_codegen_lower(MlirModule module, const char *target_features);
+
+/* As ajpq_codegen_lower; adds the time of the KERNELS and UPSTREAM stages to
+ * `timing` (NULL = not timed). AJPQ_PASS_TIMING=1 in the environment also
+ * prints MLIR's per-pass timing report of the upstream pipeline to stderr. */
+ajpq_status_t ajpq_codegen_lower_timed(MlirModule module, const char *target_features,
+                                       ajpq_codegen_timing_t *timing);
 
 /* Creates an O3 JIT of a lowered module (ajpq_codegen_lower first). Owned:
  * mlirExecutionEngineDestroy. */
@@ -81,6 +127,11 @@ typedef struct {
   int num_inputs, num_outputs;
   ajpq_codegen_tensor_t inputs[16], outputs[16];
 } ajpq_codegen_signature_t;
+
+/* As ajpq_codegen_emit_object_to; adds the time of the TRANSLATE, OPTIMIZE
+ * and EMIT stages to `timing` (NULL = not timed). */
+ajpq_status_t ajpq_codegen_emit_object_timed(MlirModule module, const char *target_features,
+                                             FILE *obj, ajpq_codegen_timing_t *timing);
 
 /* Adds to `module` (before lowering) a wrapper `@<func>_ajpq_entry(in0…,
  * out0…)` with `llvm.emit_c_interface` that takes every input and output

@@ -13,6 +13,7 @@
 #include "ajpq_dialect.h"
 #include "ajpq_kernels.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +400,242 @@ static void test_random(MlirContext ctx, const char *path, int count) {
   printf("random %s: %d of %d mismatched\n", path, bad, count);
 }
 
+/* Random depthwise convs (the vector depthwise kernel: interior pixels
+ * without bounds checks, border pixels with them; windows larger than the
+ * input, so that some shapes have no interior at all). */
+static void test_random_dw(MlirContext ctx, const char *path, int count) {
+  printf("TEST: jit_random_depthwise %s\n", path);
+  int bad = 0;
+  for (int t = 0; t < count; ++t) {
+    rng_state = 0xD3D3ull + (uint64_t)t * 7919u;
+    int64_t c = rr(1, 40), kh = rr(1, 5), kw = rr(1, 5), dil = rr(1, 2), pad = rr(0, 2);
+    int64_t h = rr(dil * (kh - 1) + 1 > 2 * pad ? dil * (kh - 1) + 1 - 2 * pad : 1, 12);
+    int64_t w = rr(dil * (kw - 1) + 1 > 2 * pad ? dil * (kw - 1) + 1 - 2 * pad : 1, 12);
+    int8_t bits[40];
+    for (int64_t j = 0; j < c; ++j)
+      bits[j] = (int8_t)rr(1, 8);
+    layer_t l;
+    layer_make(&l, conv(rr(1, 2), h, w, c, kh, kw, c, rr(1, 2), pad, dil), 0, c, bits, 1);
+    char what[64];
+    snprintf(what, sizeof what, "random depthwise %d %s", t, path);
+    bad += !check_layer(ctx, &l, 1, what);
+    layer_free(&l);
+  }
+  printf("random depthwise %s: %d of %d mismatched\n", path, bad, count);
+}
+
+/* ---- fused float chains (conv/matmul → [add] → [clamp] → quantize) ---- */
+
+/* IEEE maximum/minimum (arith.maximumf/minimumf, what tosa.clamp lowers to):
+ * NaN propagates, +0 > -0. */
+static float ref_maximumf(float a, float b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+static float ref_minimumf(float a, float b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+typedef struct {
+  const char *name;
+  ajpq_kernels_conv_t g;
+  int matmul;
+  int add;      /* 0 none, 1 residual is the add's lhs, 2 rhs */
+  int clamp;    /* tosa.clamp to [lo, hi] */
+  float lo, hi;
+  int want_y;   /* the chain value is also a function result */
+} fuse_case_t;
+
+/* Builds @test(%xm, %rm, %ym, %qm): conv (builder) → chain ops (parsed
+ * text) → quantize, lowers + JITs it, compares y and q bit for bit with the
+ * scalar reference + C float ops in the upstream lowering's order. */
+static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path) {
+  int8_t bits[24];
+  for (int c = 0; c < 24; ++c) /* mixed 0..8; depthwise keeps every channel (n = groups) */
+    bits[c] = (int8_t)(fc->g.groups > 1 ? 1 + c % 8 : c % 9);
+  layer_t l;
+  layer_make(&l, fc->g, fc->matmul, 19, bits, 1);
+  ajpq_kernels_conv_t g = l.g;
+  ajpq_status_free(ajpq_kernels_conv_check(&g));
+  int64_t n = g.n, pixels = g.batch * g.oh * g.ow, xn = g.batch * g.h * g.w * g.cin, yn = pixels * n;
+  char xs[128], ys[128], text[8192];
+  int64_t yshape[4];
+  int yrank;
+  if (fc->matmul) {
+    yrank = l.xrank;
+    memcpy(yshape, l.xshape, sizeof yshape);
+    yshape[yrank - 1] = n;
+  } else {
+    yrank = 4;
+    yshape[0] = g.batch;
+    yshape[1] = g.oh;
+    yshape[2] = g.ow;
+    yshape[3] = n;
+  }
+  shape_str(xs, sizeof xs, l.xrank, l.xshape);
+  shape_str(ys, sizeof ys, yrank, yshape);
+  ajpq_act_qparams_t qp = {0.037f, -5, 8};
+  size_t at = (size_t)snprintf(text, sizeof text,
+      "func.func @test(%%xm: memref<%si8>, %%rm: memref<%sf32>, %%ym: memref<%sf32>, %%qm: memref<%si8>) attributes {llvm.emit_c_interface} {\n"
+      "  %%x = bufferization.to_tensor %%xm restrict : memref<%si8> to tensor<%si8>\n"
+      "  %%r = bufferization.to_tensor %%rm restrict : memref<%sf32> to tensor<%sf32>\n"
+      "  %%c = bufferization.alloc_tensor() : tensor<%sf32>\n",
+      xs, ys, ys, ys, xs, xs, ys, ys, ys);
+  const char *v = "%c";
+  if (fc->add) {
+    at += (size_t)snprintf(text + at, sizeof text - at, "  %%a = tosa.add %s, %s : (tensor<%sf32>, tensor<%sf32>) -> tensor<%sf32>\n",
+                           fc->add == 1 ? "%r" : "%c", fc->add == 1 ? "%c" : "%r", ys, ys, ys);
+    v = "%a";
+  }
+  if (fc->clamp) {
+    at += (size_t)snprintf(text + at, sizeof text - at,
+                           "  %%cl = tosa.clamp %s {min_val = %.9e : f32, max_val = %.9e : f32} : (tensor<%sf32>) -> tensor<%sf32>\n",
+                           v, (double)fc->lo, (double)fc->hi, ys, ys);
+    v = "%cl";
+  }
+  at += (size_t)snprintf(text + at, sizeof text - at,
+                         "  %%q = \"ajpq.quantize\"(%s) {scale = %.9e : f32, zero_point = %d : i32, bits = 8 : i32} : (tensor<%sf32>) -> tensor<%si8>\n",
+                         v, (double)qp.scale, qp.zero_point, ys, ys);
+  if (fc->want_y)
+    at += (size_t)snprintf(text + at, sizeof text - at,
+                           "  bufferization.materialize_in_destination %s in restrict writable %%ym : (tensor<%sf32>, memref<%sf32>) -> ()\n",
+                           v, ys, ys);
+  snprintf(text + at, sizeof text - at,
+           "  bufferization.materialize_in_destination %%q in restrict writable %%qm : (tensor<%si8>, memref<%si8>) -> ()\n"
+           "  return\n}\n", ys, ys);
+  int ok = 0;
+  MlirExecutionEngine jit = {0};
+  MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
+  int8_t *xi = malloc((size_t)xn), *qj = malloc((size_t)yn), *qr = malloc((size_t)yn);
+  float *res = malloc((size_t)yn * sizeof(float)), *yj = malloc((size_t)yn * sizeof(float)),
+        *yr = malloc((size_t)yn * sizeof(float));
+  int32_t *acc = malloc((size_t)yn * sizeof(int32_t)), *sg = malloc((size_t)(pixels * g.groups) * sizeof(int32_t));
+  if (mlirModuleIsNull(m)) {
+    printf("FAIL %s: skeleton does not parse\n", fc->name);
+    goto out;
+  }
+  {
+    MlirOperation func = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+    MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+    MlirOperation tx = mlirBlockGetFirstOperation(body), tr = mlirOperationGetNextInBlock(tx);
+    MlirOperation alloc = mlirOperationGetNextInBlock(tr);
+    MlirOperation op = ajpq_build_compute(mlirOperationGetLocation(alloc), mlirOperationGetResult(tx, 0), &l.a,
+                                          AJPQ_WEIGHTS_DENSE);
+    if (mlirOperationIsNull(op)) {
+      printf("FAIL %s: builder returned a null op\n", fc->name);
+      goto out;
+    }
+    mlirBlockInsertOwnedOperationBefore(body, alloc, op);
+    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(alloc, 0), mlirOperationGetResult(op, 0));
+    mlirOperationDestroy(alloc);
+  }
+  ajpq_status_t st = ajpq_codegen_lower(m, g_features);
+  if (!st)
+    st = ajpq_codegen_jit(m, &jit);
+  if (st) {
+    printf("FAIL %s: %s\n", fc->name, ajpq_status_message(st));
+    ajpq_status_free(st);
+    goto out;
+  }
+  for (int64_t i = 0; i < xn; ++i)
+    xi[i] = (int8_t)(rnd() & 0xff);
+  for (int64_t i = 0; i < yn; ++i) /* residuals in the range of the conv outputs */
+    res[i] = ((float)(rnd() % 40001) - 20000.0f) * 1e-3f;
+  res[0] = -0.0f;
+  /* reference: int32 accumulators → documented epilogue → chain in C */
+  ajpq_kernels_weights_t w = {n, ajpq_compute_k(&l.a), l.bits, l.packed, (size_t)l.a.weights_size, l.scale, l.zp, l.bias};
+  st = ajpq_kernels_reference_conv_acc(&g, &w, xi, l.a.input_zero_point, acc, sg);
+  if (st) {
+    printf("FAIL %s: reference: %s\n", fc->name, ajpq_status_message(st));
+    ajpq_status_free(st);
+    goto out;
+  }
+  ajpq_kernels_epilogue(pixels, n, g.groups, acc, sg, l.a.input_scale, l.scale, l.zp, l.bias, yr);
+  for (int64_t i = 0; i < yn; ++i) {
+    float t = yr[i];
+    if (fc->add)
+      t = fc->add == 1 ? res[i] + t : t + res[i];
+    if (fc->clamp)
+      t = ref_maximumf(ref_minimumf(t, fc->hi), fc->lo);
+    yr[i] = t;
+  }
+  ajpq_act_quantize(yr, yn, &qp, qr);
+  memset(yj, 0xff, (size_t)yn * sizeof(float));
+  memset(qj, 0x55, (size_t)yn);
+  {
+    int64_t dx[3 + 8], dr[3 + 8], dy[3 + 8], dq[3 + 8];
+    void *px = ajpq_codegen_descriptor(dx, xi, l.xrank, l.xshape);
+    void *pr = ajpq_codegen_descriptor(dr, res, yrank, yshape);
+    void *py = ajpq_codegen_descriptor(dy, yj, yrank, yshape);
+    void *pq = ajpq_codegen_descriptor(dq, qj, yrank, yshape);
+    void *args[4] = {&px, &pr, &py, &pq};
+    if (mlirLogicalResultIsFailure(mlirExecutionEngineInvokePacked(jit, mlirStringRefCreateFromCString("test"), args))) {
+      printf("FAIL %s: invoke failed\n", fc->name);
+      goto out;
+    }
+  }
+  int64_t bad_y = 0, bad_q = 0;
+  for (int64_t i = 0; i < yn; ++i) {
+    bad_y += fc->want_y && memcmp(&yj[i], &yr[i], sizeof(float)) != 0;
+    bad_q += qj[i] != qr[i];
+  }
+  if (bad_y || bad_q)
+    printf("FAIL %s %s: %lld f32 and %lld int8 of %lld outputs differ\n", fc->name, path, (long long)bad_y,
+           (long long)bad_q, (long long)yn);
+  ok = !bad_y && !bad_q;
+out:
+  if (!mlirExecutionEngineIsNull(jit))
+    mlirExecutionEngineDestroy(jit);
+  if (!mlirModuleIsNull(m))
+    mlirModuleDestroy(m);
+  free(xi);
+  free(qj);
+  free(qr);
+  free(res);
+  free(yj);
+  free(yr);
+  free(acc);
+  free(sg);
+  layer_free(&l);
+  failures += !ok;
+  return ok;
+}
+
+static void test_fused(MlirContext ctx, const char *path) {
+  printf("TEST: jit_fused %s\n", path);
+  const fuse_case_t cases[] = {
+      {"conv3x3 +add(lhs) +relu +quantize, y used", conv(1, 9, 7, 21, 3, 3, 1, 1, 1, 1), 0, 1, 1, 0.0f, 3.40282347e38f, 1},
+      {"conv3x3 s2 +add(rhs) +relu6 +quantize, y unused", conv(1, 11, 10, 3, 3, 3, 1, 2, 1, 1), 0, 2, 1, 0.0f, 6.0f, 0},
+      {"conv1x1 +clamp +quantize", conv(2, 5, 6, 70, 1, 1, 1, 1, 0, 1), 0, 0, 1, -1.5f, 2.5f, 1},
+      {"conv3x2 dil 2 +quantize only", conv(1, 12, 9, 4, 3, 2, 1, 1, 2, 2), 0, 0, 0, 0, 0, 0},
+      {"matmul M=19 +add +quantize", gemv(19, 203), 1, 1, 0, 0, 0, 1},
+      {"depthwise 3x3 s2 +quantize", conv(1, 10, 9, 19, 3, 3, 19, 2, 1, 1), 0, 0, 0, 0, 0, 0},
+      {"depthwise 3x3 +add +relu +quantize", conv(1, 8, 8, 19, 3, 3, 19, 1, 1, 1), 0, 2, 1, 0.0f, 3.40282347e38f, 1},
+  };
+  /* default: add + clamp fused, quantize a separate pass; then with the
+   * quantize in the epilogue too (AJPQ_FUSE_QUANT=1, read by the pass) */
+  for (int fq = 0; fq < 2; ++fq) {
+    if (fq)
+      setenv("AJPQ_FUSE_QUANT", "1", 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+      rng_state = 0xF00D + i;
+      fuse_case_t fc = cases[i];
+      if (fc.g.groups > 1) /* depthwise: all 19 channels kept (n = groups) */
+        fc.g.cin = fc.g.groups;
+      printf("%s%s %s: %s\n", fc.name, fq ? " [quantize fused]" : "", path,
+             check_fused(ctx, &fc, path) ? "exact" : "MISMATCH");
+    }
+    unsetenv("AJPQ_FUSE_QUANT");
+  }
+}
+
 /* ---- quantize / dequantize / gather / scatter ---- */
 
 static ajpq_act_qparams_t g_q = {0.05f, -3, 8};
@@ -502,7 +739,9 @@ int main(int argc, char **argv) {
     test_each_bitwidth_conv(ctx, path);
     test_shapes(ctx, path);
     test_random(ctx, path, pass == 0 ? 25 : 10);
+    test_random_dw(ctx, path, pass == 0 ? 20 : 8);
     test_elementwise(ctx, path);
+    test_fused(ctx, path);
   }
   test_errors(ctx);
   mlirContextDestroy(ctx);

@@ -20,6 +20,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "ajpq_codegen.h"
 #include "engine.h"
@@ -46,6 +49,13 @@ static ajpq_status_t jit_create(MlirModule module, const char *func,
   *state = NULL;
   if (!ajpq_codegen_prepare_context(mlirModuleGetContext(module)))
     return ajpq_status_make(AJPQ_INTERNAL, "jit engine: cannot load the ajpq dialect");
+  /* The lowered model mallocs and frees its intermediates on every call:
+   * keep freed blocks in the heap instead of mmap/munmap + page faults
+   * (2.4x on BlazeFace; see the generated headers of --mlir-to-obj). */
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
   jit_state_t *j = calloc(1, sizeof *j);
   if (!j)
     return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "jit engine: out of memory");

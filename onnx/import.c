@@ -256,7 +256,10 @@ MlirValue emit_reshape(imp_t *im, MlirValue x, int rank, const int64_t *dims) {
       return x;
   }
   MlirValue ops[2] = {x, emit_shape(im, rank, dims)};
-  return emit(im, "tosa.reshape", tensor_type(im, rank, dims), 2, ops, 0, NULL);
+  /* keeps the element type: f32 values, and i1 masks of run-time comparisons */
+  MlirType rt = mlirRankedTensorTypeGet(rank, dims, mlirShapedTypeGetElementType(xt),
+                                        mlirAttributeGetNull());
+  return emit(im, "tosa.reshape", rt, 2, ops, 0, NULL);
 }
 
 MlirValue emit_transpose(imp_t *im, MlirValue x, int rank, const int *perm) {
@@ -272,7 +275,9 @@ MlirValue emit_transpose(imp_t *im, MlirValue x, int rank, const int *perm) {
   if (ident)
     return x;
   nattr_t at = {"perms", mlirDenseI32ArrayGet(im->ctx, rank, p32)};
-  return emit(im, "tosa.transpose", tensor_type(im, rank, dims), 1, &x, 1, &at);
+  MlirType rt = mlirRankedTensorTypeGet(rank, dims, mlirShapedTypeGetElementType(xt),
+                                        mlirAttributeGetNull());
+  return emit(im, "tosa.transpose", rt, 1, &x, 1, &at);
 }
 
 MlirValue emit_binary(imp_t *im, const char *op, MlirValue a, MlirValue b, int rank,
@@ -650,6 +655,29 @@ static ajpq_status_t import_graph(imp_t *im, const Onnx__GraphProto *g,
   if (g->n_sparse_initializer)
     return ajpq_status_make(AJPQ_UNIMPLEMENTED, "%s: sparse initializers are not supported",
                             im->src);
+  /* Every --input-shape must name a run-time graph input: a misspelt name used to be ignored. */
+  for (int k = 0; k < opts->n_input_shapes; ++k) {
+    const char *want = opts->input_shapes[k].name;
+    int found = 0;
+    for (size_t i = 0; i < g->n_input && !found; ++i)
+      found = g->input[i]->name && strcmp(g->input[i]->name, want) == 0 && !imp_lookup(im, want);
+    if (found)
+      continue;
+    char list[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < g->n_input && len + 8 < sizeof list; ++i) {
+      const char *nm = g->input[i]->name ? g->input[i]->name : "";
+      if (!nm[0] || imp_lookup(im, nm))
+        continue;
+      int w = snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "", nm);
+      len = w < 0 ? len : len + (size_t)w >= sizeof list ? sizeof list - 1 : len + (size_t)w;
+    }
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "%s: --input-shape (or a manifest's mlir_input_shapes) names '%s', which is not a "
+                            "run-time graph input "
+                            "(inputs: %s)",
+                            im->src, want, list[0] ? list : "none");
+  }
   /* Graph inputs that are not initializers become function arguments. */
   int nargs = 0;
   MlirType argt[256];
@@ -1128,7 +1156,7 @@ ajpq_status_t ajpq_onnx_testcase_import(MlirContext ctx, const ajpq_onnx_testcas
       runtime[i] = !bind;
       if (bind) {
         bound[nb++] = *t;
-      } else {
+      } else if (t->name && t->name[0]) { /* unnamed (pytorch-converted): the model's shape */
         shapes[ns].name = t->name;
         shapes[ns].rank = t->rank;
         memcpy(shapes[ns].dims, t->dims, sizeof(t->dims));

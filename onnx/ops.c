@@ -262,6 +262,7 @@ static ajpq_status_t rt_binary(imp_t *im, const char *op, val_t *a, val_t *b, va
                     : strcmp(op, "Mul") == 0 ? "tosa.mul"
                     : strcmp(op, "Max") == 0 ? "tosa.maximum"
                     : strcmp(op, "Min") == 0 ? "tosa.minimum"
+                    : strcmp(op, "Pow") == 0 ? "tosa.pow"
                                              : NULL;
   if (strcmp(op, "Div") == 0) {
     MlirValue rc = emit(im, "tosa.reciprocal", mlirValueGetType(y), 1, &y, 0, NULL);
@@ -345,6 +346,79 @@ static ajpq_status_t h_variadic(imp_t *im, const Onnx__NodeProto *n, val_t **in,
   return NULL;
 }
 
+/* Pow(X, Y) at run time. A scalar constant exponent that exporters emit for LayerNorm, GELU and
+ * L2-normalisation is expanded exactly: 1 -> X, 2 -> X*X, 3 -> X*X*X, -1 -> reciprocal(X),
+ * 0.5 -> tosa.pow(X, 0.5) (= sqrt, NaN below 0 as in ONNX); any other Y is `tosa.pow` with
+ * NumPy broadcasting (TOSA leaves X < 0 undefined: only integral exponents are exact there). */
+static MlirValue pick_layout(imp_t *im, val_t *x, int *nhwc);
+
+static ajpq_status_t rt_pow(imp_t *im, val_t *a, val_t *b, val_t *out) {
+  val_t *ops[2] = {a, b};
+  AJPQ_RETURN_IF_ERROR(check_float(ops, 1));
+  if (!b->cst)
+    AJPQ_RETURN_IF_ERROR(check_float(ops + 1, 1));
+  if (b->cst && b->cst->numel == 1 && out->rank == a->rank) {
+    double e = cget(b->cst, 0);
+    int nh;
+    MlirValue x = pick_layout(im, a, &nh), r;
+    MlirType t = mlirValueGetType(x);
+    if (e == 1.0) {
+      r = x;
+    } else if (e == 2.0 || e == 3.0) {
+      MlirValue m[3] = {x, x, emit_shift(im)};
+      r = emit(im, "tosa.mul", t, 3, m, 0, NULL);
+      if (e == 3.0) {
+        MlirValue m3[3] = {r, x, emit_shift(im)};
+        r = emit(im, "tosa.mul", t, 3, m3, 0, NULL);
+      }
+    } else if (e == -1.0) {
+      r = emit(im, "tosa.reciprocal", t, 1, &x, 0, NULL);
+    } else {
+      MlirValue p[2] = {x, emit_scalar_const(im, (int)mlirShapedTypeGetRank(t), (float)e)};
+      r = emit(im, "tosa.pow", t, 2, p, 0, NULL);
+    }
+    if (e == 1.0) { /* a new SSA name is not needed: alias the input */
+      if (nh)
+        out->nhwc = r;
+      else
+        out->id = r;
+      return NULL;
+    }
+    set_result(out, r, nh);
+    return NULL;
+  }
+  return rt_binary(im, "Pow", a, b, out);
+}
+
+/* Equal / Less / Greater on run-time f32 tensors: `tosa.equal` / `tosa.greater` (Less swaps the
+ * operands) giving an i1 mask of ONNX dtype BOOL. A run-time BOOL value can be reshaped,
+ * transposed and Cast to FLOAT (`tosa.cast`, 1.0 / 0.0); every other op rejects it (check_float).
+ * NaN compares unequal and unordered, as in ONNX. Typical use: keypoint / line-segment heads
+ * keep the local maxima with `x * Cast(Equal(x, MaxPool(x)))` (MLSD, CenterNet). */
+static ajpq_status_t rt_compare(imp_t *im, const char *op, val_t *a, val_t *b, val_t *out, int r,
+                                const int64_t *d) {
+  val_t *ops[2] = {a, b};
+  AJPQ_RETURN_IF_ERROR(check_float(ops, 2));
+  set_shape(out, T_BOOL, r, d);
+  int nh = pick_nhwc(ops, 2, r);
+  MlirValue x = operand(im, a, r, nh), y = operand(im, b, r, nh);
+  if (mlirValueIsNull(x) || mlirValueIsNull(y))
+    return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  int64_t td[AJPQ_ONNX_MAX_RANK];
+  if (nh)
+    to_nhwc_dims(d, td);
+  else
+    memcpy(td, d, sizeof(int64_t) * (size_t)r);
+  MlirType bt =
+      mlirRankedTensorTypeGet(r, td, mlirIntegerTypeGet(im->ctx, 1), mlirAttributeGetNull());
+  int less = strcmp(op, "Less") == 0;
+  MlirValue xy[2] = {less ? y : x, less ? x : y};
+  MlirValue v = emit(im, strcmp(op, "Equal") == 0 ? "tosa.equal" : "tosa.greater", bt, 2, xy, 0,
+                     NULL);
+  set_result(out, v, nh);
+  return NULL;
+}
+
 static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
                               int nout) {
   if (nin != 2 || !in[0] || !in[1])
@@ -393,6 +467,9 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
       case 'G':
         z = x > y;
         break;
+      case 'P': /* Pow: result has X's type */
+        z = isint ? (double)to_i64(pow(x, y)) : (double)powf((float)x, (float)y);
+        break;
       default:
         z = 0;
       }
@@ -403,8 +480,10 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   }
   if (strcmp(n->op_type, "Equal") == 0 || strcmp(n->op_type, "Less") == 0 ||
       strcmp(n->op_type, "Greater") == 0)
-    return EUNIMPL("%s is only supported on constants (shape subgraphs)", n->op_type);
+    return rt_compare(im, n->op_type, in[0], in[1], out[0], r, d);
   set_shape(out[0], T_FLOAT, r, d);
+  if (strcmp(n->op_type, "Pow") == 0)
+    return rt_pow(im, in[0], in[1], out[0]);
   return rt_binary(im, n->op_type, in[0], in[1], out[0]);
 }
 
@@ -469,6 +548,9 @@ static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
     r = emit_unary(im, "tosa.log", x);
   } else if (strcmp(op, "Reciprocal") == 0) {
     r = emit_unary(im, "tosa.reciprocal", x);
+  } else if (strcmp(op, "Sqrt") == 0) { /* tosa.pow(x, 0.5): sqrt, NaN below 0, as ONNX */
+    MlirValue p[2] = {x, emit_scalar_const(im, rank, 0.5f)};
+    r = emit(im, "tosa.pow", mlirValueGetType(x), 2, p, 0, NULL);
   } else if (strcmp(op, "Neg") == 0) {
     r = emit_mul_scalar(im, x, -1.0f);
   } else if (strcmp(op, "LeakyRelu") == 0) {
@@ -576,9 +658,20 @@ static ajpq_status_t h_cast(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
     }
     return NULL;
   }
+  if (x->dtype == T_BOOL && (to == T_FLOAT || to == T_BOOL)) {
+    /* a run-time comparison mask (rt_compare): BOOL -> FLOAT is tosa.cast (true = 1.0) */
+    if (to == T_BOOL)
+      return h_identity(im, n, in, nin, out, nout);
+    int nh = !mlirValueIsNull(x->nhwc);
+    MlirValue v = nh ? x->nhwc : x->id;
+    set_shape(o, T_FLOAT, x->rank, x->dims);
+    MlirValue c = emit(im, "tosa.cast", out_type(im, o, nh), 1, &v, 0, NULL);
+    set_result(o, c, nh);
+    return NULL;
+  }
   if (to != T_FLOAT || !need_float(x))
-    return EUNIMPL("Cast to %s of a run-time tensor (only FLOAT->FLOAT)",
-                   ajpq_onnx_dtype_name((int32_t)to));
+    return EUNIMPL("Cast to %s of a run-time %s tensor (only FLOAT->FLOAT and BOOL->FLOAT)",
+                   ajpq_onnx_dtype_name((int32_t)to), ajpq_onnx_dtype_name(x->dtype));
   return h_identity(im, n, in, nin, out, nout);
 }
 
@@ -2291,6 +2384,8 @@ static const struct {
     {"Log", h_unary},
     {"Neg", h_unary},
     {"Reciprocal", h_unary},
+    {"Sqrt", h_unary},
+    {"Pow", h_binary},
     {"Softmax", h_softmax},
     {"LogSoftmax", h_softmax},
     {"Conv", h_conv_any},
@@ -2429,6 +2524,10 @@ ajpq_status_t ajpq_onnx_convert_node(imp_t *im, const Onnx__NodeProto *n) {
     if (in[i]->missing)
       return EUNIMPL("input '%s' is the %s output, which is not supported", n->input[i],
                      in[i]->missing);
+    if (!in[i]->cst && in[i]->dtype == T_BOOL && strcmp(n->op_type, "Cast") != 0)
+      return EUNIMPL("input '%s' is a run-time BOOL mask (Equal/Less/Greater): only Cast to FLOAT "
+                     "consumes one",
+                     n->input[i]);
   }
   if (n->n_output < 1)
     return EINVAL("node without outputs");

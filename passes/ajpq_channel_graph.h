@@ -107,11 +107,6 @@ void ajpq_cg_destroy(ajpq_channel_graph_t *g);
 /* The MLIR op name of a layer kind, e.g. "tosa.depthwise_conv2d" (static). */
 const char *ajpq_cg_op_name(ajpq_cg_op_t k);
 
-/* Writes `s` (NULL = "") to `f` as a JSON string literal (quotes, escapes of
- * '"', '\\' and control characters; RFC 8259 section 7). Shared by the passes
- * that write JSON reports (cost report, strategy files). */
-void ajpq_cg_json_string(FILE *f, const char *s);
-
 /* Channel nodes of SSA value `v` (its channel axis, size and node ids,
  * borrowed); false if the value is not tracked. */
 bool ajpq_cg_value_channels(const ajpq_channel_graph_t *g, MlirValue v, int *axis, int64_t *size,

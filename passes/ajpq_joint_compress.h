@@ -44,8 +44,13 @@ typedef struct {
   int min_keep;                     /* channels kept per layer, >= 1 */
   int act_bits;                     /* 2..8 or 32 */
   int act_calib;                    /* ajpq_jc_act_calib_t (0 = percentile, the default) */
+  int weight_clip;                  /* ajpq_wclip_t (0 = minmax, the default; 1 = mse) */
+  bool bias_correction;             /* correct conv biases for the weight error (wq) */
+  const struct ajpq_jc_wq_stats_s *wq_stats; /* borrowed from the evaluator; NULL = none */
   ajpq_jc_budget_t budget;
   uint8_t *skip;                    /* [n_layers]: 1 = not compressed (float, kept) */
+  uint8_t *act_skip;                /* [n_layers]: 1 = input activations stay float (act-skip=;
+                                       weights still quantized); NULL = none */
   uint8_t *group_fixed;             /* [n_groups]: 1 = never erased (pinned or skipped member) */
 } ajpq_jc_config_t;
 
@@ -95,6 +100,53 @@ void ajpq_jc_min_strategy(const ajpq_channel_graph_t *g, const ajpq_jc_config_t 
 int ajpq_jc_enforce(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                     const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s);
 
+/* Shifts every kept channel of layer l by `dir` (+1 / −1) candidate steps,
+ * never to 0 bits and never past the candidate set (channels already at the
+ * end stay): a uniform shift keeps the layer monotone in importance.
+ * Returns false when no channel changed. */
+bool ajpq_jc_shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int l, int dir);
+
+/* Budget filling by whole-layer steps (every searched policy, after
+ * enforcement; docs/search.md "Budget filling"): round-robin over the layers
+ * in program order, each non-skipped layer's kept channels go one candidate
+ * step up (ajpq_jc_shift_layer) if every budget still holds, until no layer
+ * can go up. Erasure and each layer's importance profile are kept; the
+ * result meets the budget if `s` did, and no single layer can be raised one
+ * more step within it. Deterministic. Returns the raises, −1 on OOM (`s`
+ * unchanged then). */
+int ajpq_jc_fill_layers(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                        const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s);
+
+/* Reward callback: evaluates `s`, returns the reward (finite) and the
+ * metric (in the metric's own unit, e.g. accuracy in [0,1]). */
+typedef ajpq_status_t (*ajpq_jc_reward_fn)(void *user, const ajpq_jc_strategy_t *s, double *reward,
+                                           double *metric);
+
+/* In: reward and metric measured for the starting strategy; out: those of the
+ * result, plus the evaluations made and the moves accepted. */
+typedef struct {
+  double reward, metric;
+  int evals, moves;
+} ajpq_jc_refine_result_t;
+
+/* Post-search refinement of policy ajpq (docs/search.md "Refinement"),
+ * deterministic local search over per-layer bit shifts with the same
+ * evaluator and budget:
+ *  1. the sensitivity of every layer = reward lost with that layer one
+ *     candidate step lower (L evaluations);
+ *  2. up to `passes` sweeps over the layers in program order: raise layer i
+ *     one step; lower the least sensitive other layers one step each until
+ *     every budget holds; evaluate; keep the move iff the reward is strictly
+ *     higher. Stops after a sweep without a move.
+ * Erasure never changes; `best` (within budget on entry) stays within
+ * budget, and res->reward never decreases (it is always the measured reward
+ * of the returned `best`). Progress lines to stderr unless `quiet`. Errors:
+ * the reward callback's, or RESOURCE_EXHAUSTED. */
+ajpq_status_t ajpq_jc_refine(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                             const ajpq_costmodel_cost_t *fp32, ajpq_jc_reward_fn reward,
+                             void *user, int passes, bool quiet, ajpq_jc_strategy_t *best,
+                             ajpq_jc_refine_result_t *res);
+
 /* Checks group consistency and candidate membership (bugs, not input). */
 bool ajpq_jc_strategy_valid(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                             const ajpq_jc_strategy_t *s);
@@ -135,6 +187,26 @@ ajpq_status_t ajpq_jc_act_range_choose(ajpq_jc_act_calib_t method, const uint64_
                                        float lo, float hi, int bits, float *out_lo,
                                        float *out_hi);
 
+/* Resolves the act-skip= option (a list of globs over ONNX node names, plus the keywords
+ * `head` = every layer with no other compressible layer downstream of it, i.e. the layers that
+ * produce the graph outputs, and `none`) into cfg->act_skip (malloc'd [n_layers], freed by
+ * ajpq_jc_config_free). A pattern that matches no layer is an error (typos would otherwise
+ * silently quantize). docs/search.md "Activation calibration". `pass` names the pass in
+ * diagnostics (emitted at `func`); false after a diagnostic or OOM. */
+bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_options_t *o,
+                             const char *pass, MlirOperation func, ajpq_jc_config_t *cfg);
+
+/* True iff layer l's input activation is quantized under cfg (act_bits < 32, not skipped by
+ * skip-layers= or act-skip=). The bits the cost model charges for its activations are
+ * cfg->act_bits then, else 32 (float). */
+bool ajpq_jc_act_quantized(const ajpq_jc_config_t *cfg, int l);
+
+/* Prints one line of the pass's table: the activation bits and calibration, how many layer
+ * inputs are quantized, and the names of the layers whose input stays float (act-skip= /
+ * skip-layers=; the first 8, then a count). */
+void ajpq_jc_act_print_summary(FILE *f, const ajpq_channel_graph_t *g,
+                               const ajpq_jc_config_t *cfg);
+
 typedef struct ajpq_jc_evaluator_s ajpq_jc_evaluator_t;
 
 /* Weight of the fidelity term in the reward of labelled metrics:
@@ -149,10 +221,6 @@ typedef struct {
   int threads;             /* executor threads, 0 = all CPUs */
 } ajpq_jc_eval_opts_t;
 
-/* Reward callback: evaluates `s`, returns the reward (finite) and the
- * metric (in the metric's own unit, e.g. accuracy in [0,1]). */
-typedef ajpq_status_t (*ajpq_jc_reward_fn)(void *user, const ajpq_jc_strategy_t *s, double *reward,
-                                           double *metric);
 
 /* Loads the calibration set, plans `func` with the executor, runs the fp32
  * model (reference outputs, metric, activation ranges -> per-layer input
@@ -170,6 +238,8 @@ const char *ajpq_jc_evaluator_metric_name(const ajpq_jc_evaluator_t *e);
 int64_t ajpq_jc_evaluator_samples(const ajpq_jc_evaluator_t *e);
 /* Calibrated input quantization per layer ([n_layers]; borrowed). */
 const ajpq_jc_actq_t *ajpq_jc_evaluator_actq(const ajpq_jc_evaluator_t *e);
+/* Layer-input statistics (cfg->bias_correction), or NULL; borrowed. */
+const struct ajpq_jc_wq_stats_s *ajpq_jc_evaluator_wq_stats(const ajpq_jc_evaluator_t *e);
 
 /* ---- search ---- */
 
@@ -190,7 +260,31 @@ typedef struct {
   int refine_passes;  /* ajpq policy: sweeps of the post-search refinement (0 = off) */
   bool progress_tty;  /* draw a progress bar (else plain lines every 10%) */
   bool quiet;
+  int threads;        /* the pass's threads option: != 1 lets the two agents of policy ajpq
+                         update concurrently (each agent's numbers are unchanged) */
 } ajpq_jc_search_opts_t;
+
+/* Wall-clock (CLOCK_MONOTONIC) and process CPU (CLOCK_PROCESS_CPUTIME_ID,
+ * all threads) seconds of one part of the search. */
+typedef struct {
+  double wall, cpu;
+} ajpq_jc_clock_t;
+
+/* Where the search's time goes (docs/search.md "Speed"). `eval` is the
+ * candidate evaluations of the episodes (evaluator: masked weights + the
+ * executor over the calibration set + reward), `agent` the DDPG action
+ * selection and updates, `budget` the state features, budget clipping,
+ * enforcement and filling, `refine` the whole post-search refinement
+ * (its own evaluations included). */
+typedef struct {
+  ajpq_jc_clock_t total, eval, agent, budget, refine;
+  int evals; /* evaluations in `eval` */
+} ajpq_jc_timing_t;
+
+/* Current wall / CPU clocks (seconds). */
+ajpq_jc_clock_t ajpq_jc_clock_now(void);
+/* acc += now − start. */
+void ajpq_jc_clock_add(ajpq_jc_clock_t *acc, ajpq_jc_clock_t start);
 
 typedef struct {
   double best_reward, best_metric;
@@ -199,7 +293,8 @@ typedef struct {
   int enforce_changes;
   int refine_evals, refine_moves; /* ajpq policy: post-search refinement (evaluations, accepted) */
   double *reward_curve; /* [episodes_run], owned */
-  double seconds;
+  double seconds;       /* wall-clock seconds of the search (= time.total.wall) */
+  ajpq_jc_timing_t time;
 } ajpq_jc_search_result_t;
 
 /* Runs the policy; writes the best strategy (budget-enforced) to `best`. */
@@ -213,7 +308,37 @@ typedef struct {
   const char *policy, *metric, *budget_text;
   uint64_t seed;
   double metric_fp32, metric_result;
+  /* Activation settings recorded as "activation" (ajpq_jc_act_settings_add); act_cfg NULL =
+   * none. act_calibration: the calibration option; act_samples: samples the evaluator used. */
+  const ajpq_jc_config_t *act_cfg;
+  const char *act_calibration;
+  int64_t act_samples;
 } ajpq_jc_strategy_meta_t;
+
+/* Activation settings of a strategy file: {"activation": {"bits", "calibration"
+ * (percentile|mse|minmax), "calibration_data", "calibration_samples", "float_layers":
+ * [names of the layers whose input stays float]}} (docs/search.md "Activation calibration"). */
+typedef struct {
+  bool present;            /* the file has an "activation" record */
+  int bits;                /* 2..8 or 32 */
+  int calib;               /* ajpq_jc_act_calib_t */
+  char *calibration_data;  /* owned; NULL when absent */
+  int64_t samples;         /* 0 = all */
+  uint8_t *float_layers;   /* [n_layers], owned */
+} ajpq_jc_act_settings_t;
+
+struct cJSON;
+/* Adds the "activation" record of cfg (act_bits, act_calib, and every layer whose input is not
+ * quantized, ajpq_jc_act_quantized) to the JSON object `root`. False on OOM. */
+bool ajpq_jc_act_settings_add(struct cJSON *root, const ajpq_channel_graph_t *g,
+                              const ajpq_jc_config_t *cfg, const char *calibration,
+                              int64_t samples);
+/* Reads the "activation" record of strategy file `path` for graph `g` (out->present false when
+ * the file has none). INVALID_ARGUMENT naming the file on a malformed record or a float layer
+ * that is not in g; IO_ERROR if unreadable. Free with ajpq_jc_act_settings_free. */
+ajpq_status_t ajpq_jc_act_settings_read(const char *path, const ajpq_channel_graph_t *g,
+                                        ajpq_jc_act_settings_t *out);
+void ajpq_jc_act_settings_free(ajpq_jc_act_settings_t *a);
 
 /* Writes {"version":1, "policy", "seed", "metric", "budget", "layers":[{"name",
  * "op", "bits":[...], "importance":[...]}]} atomically (temp + rename). */
@@ -242,6 +367,49 @@ bool ajpq_jc_rewrite(ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
 ajpq_status_t ajpq_jc_masked_weights(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                                      const ajpq_jc_strategy_t *s, const uint8_t *group_erased,
                                      int l, float *w);
+
+/* ---- weight quantization quality (joint_compress_wq.c) ---- */
+
+/* Calibration statistics of the layer inputs (fp32 model). */
+typedef struct ajpq_jc_wq_stats_s {
+  int n_layers;
+  /* [n_layers] -> [kh·kw][cin]: E[x] of every window offset (row-major kh, kw) and input
+   * channel over samples and output positions, zero padding included (the mean of each
+   * im2col column); NULL for layers without statistics (matmul). */
+  float **mean;
+  int64_t *size;                /* [n_layers]: floats in mean[l] */
+  /* collection scratch (internal) */
+  int n_ex_layers;
+  int *ex_to_graph;
+  double **sum;
+  int64_t *count;
+} ajpq_jc_wq_stats_t;
+
+struct ajpq_executor_s;
+/* Runs the executor `ex` (planned for `func` of `g`, batch >= `batch`) over `n` samples
+ * (`inputs` [n][in_numel]) and collects the statistics of every conv / depthwise layer
+ * (`ex_layer[l]` = executor layer of graph layer l). Caller frees with
+ * ajpq_jc_wq_stats_free. Active weight swaps / input quantization apply: call it on the fp32
+ * state. Errors: executor errors, RESOURCE_EXHAUSTED. */
+ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, struct ajpq_executor_s *ex,
+                                       const int *ex_layer, int64_t n, int64_t batch,
+                                       const float *inputs, int64_t in_numel,
+                                       ajpq_jc_wq_stats_t **out);
+void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st);
+/* True iff layer l has statistics (bias correction applies to it). */
+bool ajpq_jc_wq_has_layer(const ajpq_jc_wq_stats_t *st, int l);
+
+/* Σ_k (w[k] − wq[k]) · mean[k] in double: the empirical bias correction of one output
+ * channel, E[w·x] − E[wq·x] (Nagel et al. ICCV 2019 §4.2). */
+double ajpq_jc_bias_delta(const float *w, const float *wq, const float *mean, int64_t K);
+
+/* Corrected bias of layer l for its fake-quantized, masked weights `wq` [cout][k]
+ * (ajpq_jc_masked_weights): bias[c] = b[c] + ajpq_jc_bias_delta(W_c, wq_c, E[x_c]), with
+ * b = the layer's bias (0 if none) and E[x_c] the column means of row c's input channels.
+ * Erased input columns (zero in wq) are thereby compensated by their mean contribution.
+ * `bias` receives cout floats. INVALID_ARGUMENT if the layer has no statistics. */
+ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st,
+                                     int l, const float *wq, float *bias);
 
 /* ---- shared pass front half (joint_compress.c) ---- */
 

@@ -4,6 +4,9 @@
  * channel graph, then runs the same rewrite into the ajpq dialect.
  * With act-bits < 32 the activation ranges are calibrated on `calibration`
  * (required then); act-bits=32 keeps activations in float and needs no data.
+ * The activation options (act-bits, act-calibration, act-skip, calibration,
+ * calibration-samples) default to the strategy file's "activation" record
+ * when it has one, so a saved strategy round-trips to the same output.
  */
 #include "ajpq_joint_compress.h"
 #include "ajpq_passes.h"
@@ -14,12 +17,23 @@
 
 static const ajpq_pass_option_t k_options[] = {
     {.name = "strategy", .kind = AJPQ_OPT_STRING, .help = "Strategy file (JSON) to apply"},
-    {.name = "act-bits", .kind = AJPQ_OPT_INT, .default_value = "8",
-     .help = "Activation bits (2..8), or 32 to keep activations in float"},
+    {.name = "act-bits", .kind = AJPQ_OPT_INT,
+     .help = "Activation bits (2..8), or 32 to keep activations in float (default: the "
+             "strategy file's, else 8)"},
+    {.name = "act-calibration", .kind = AJPQ_OPT_ENUM,
+     .help = "Activation range: percentile, mse or minmax (default: the strategy file's, else "
+             "percentile)",
+     .enum_values = "percentile|mse|minmax"},
+    {.name = "act-skip", .kind = AJPQ_OPT_LIST,
+     .help = "Layers whose input activations stay float: ONNX node name globs, 'head' or "
+             "'none' (default: the strategy file's float layers, else head)",
+     .list_elem = AJPQ_OPT_STRING},
     {.name = "calibration", .kind = AJPQ_OPT_STRING,
-     .help = "Zoo manifest or data=X.npy[,…] for activation ranges (act-bits < 32)"},
-    {.name = "calibration-samples", .kind = AJPQ_OPT_INT, .default_value = "0",
-     .help = "Calibration samples used (0 = all)", .min = 0, .max = 1e9},
+     .help = "Zoo manifest or data=X.npy[,…] for activation ranges (act-bits < 32; default: "
+             "the strategy file's)"},
+    {.name = "calibration-samples", .kind = AJPQ_OPT_INT,
+     .help = "Calibration samples used (0 = all; default: the strategy file's, else 0)", .min = 0,
+     .max = 1e9},
     {.name = "metric", .kind = AJPQ_OPT_STRING, .default_value = "", .help = "Metric reported"},
     {.name = "threads", .kind = AJPQ_OPT_INT, .default_value = "0", .help = "Executor threads",
      .min = 0, .max = 1024},
@@ -31,6 +45,11 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Importance recorded in reports", .enum_values = "l1|l2"},
     {.name = "skip-layers", .kind = AJPQ_OPT_LIST, .default_value = "",
      .help = "Layers kept in float (glob)", .list_elem = AJPQ_OPT_STRING},
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "minmax",
+     .help = "Per-channel weight range: mse or minmax (as the search used)",
+     .enum_values = "mse|minmax"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+     .help = "Bias correction as the search used (needs calibration)"},
 };
 
 static bool err_at(MlirOperation at, const char *msg) {
@@ -99,6 +118,7 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
     return false;
   bool ok = false;
   ajpq_jc_evaluator_t *ev = NULL;
+  ajpq_jc_act_settings_t as = {0};
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   const char *path = ajpq_opt_has(o, "strategy") ? ajpq_opt_string(o, "strategy") : "";
   if (!s) {
@@ -119,15 +139,41 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
   }
   if (!check_strategy(g, &cfg, s, path))
     goto done;
-  if (cfg.act_bits < 32) {
-    if (!ajpq_opt_has(o, "calibration") || !ajpq_opt_string(o, "calibration")[0]) {
+  /* activation settings: explicit options win, else the strategy file's record (written by
+   * joint-compress strategy-out=), so a saved strategy reproduces the search's output */
+  st = ajpq_jc_act_settings_read(path, g, &as);
+  if (st) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
+    ajpq_status_free(st);
+    err_at(func, msg);
+    goto done;
+  }
+  const char *calibration = ajpq_opt_has(o, "calibration") ? ajpq_opt_string(o, "calibration")
+                                                            : "";
+  int64_t samples = ajpq_opt_has(o, "calibration-samples")
+                        ? ajpq_opt_int(o, "calibration-samples") : 0;
+  if (as.present) {
+    if (!ajpq_opt_has(o, "act-bits"))
+      cfg.act_bits = as.bits;
+    if (!ajpq_opt_has(o, "act-calibration"))
+      cfg.act_calib = as.calib;
+    if (!ajpq_opt_has(o, "act-skip") && as.bits < 32)
+      memcpy(cfg.act_skip, as.float_layers, (size_t)g->n_layers);
+    if (!calibration[0] && as.calibration_data)
+      calibration = as.calibration_data;
+    if (!ajpq_opt_has(o, "calibration-samples"))
+      samples = as.samples;
+  }
+  if (cfg.act_bits < 32 || cfg.bias_correction) {
+    if (!calibration[0]) {
       err_at(func, "ajpq-apply-strategy: act-bits < 32 needs calibration=… for the activation "
                    "ranges (or act-bits=32 to keep activations in float)");
       goto done;
     }
-    ajpq_jc_eval_opts_t eo = {.calibration = ajpq_opt_string(o, "calibration"),
+    ajpq_jc_eval_opts_t eo = {.calibration = calibration,
                               .metric = ajpq_opt_string(o, "metric"),
-                              .samples = ajpq_opt_int(o, "calibration-samples"),
+                              .samples = samples,
                               .threads = (int)ajpq_opt_int(o, "threads")};
     st = ajpq_jc_evaluator_create(func, g, &cfg, &eo, &ev);
     if (st) {
@@ -138,8 +184,10 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
       goto done;
     }
   }
+  cfg.wq_stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
   ok = ajpq_jc_rewrite(g, &cfg, s, ev ? ajpq_jc_evaluator_actq(ev) : NULL);
 done:
+  ajpq_jc_act_settings_free(&as);
   ajpq_jc_evaluator_destroy(ev);
   ajpq_jc_strategy_destroy(s);
   ajpq_jc_config_free(&cfg);

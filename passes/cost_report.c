@@ -10,10 +10,13 @@
  *              "erased_channels", "avg_bits", "layers"},
  *    "layers": [{"name", "op", "kind", "cin", "cout", "kept", "erased",
  *                "avg_bits", "act_bits", "macs", "bitops", "weight_bytes"}]}
- * (written to FILE.tmp, renamed on success). The IR is not changed. */
+ * (built with cJSON, written all-or-nothing through ajpq_output.h). The IR
+ * is not changed. */
 #include "ajpq_channel_graph.h"
+#include "ajpq_output.h"
 #include "ajpq_passes.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,55 +52,75 @@ bool ajpq_cost_report_compute(const ajpq_channel_graph_t *g, ajpq_costmodel_cost
   return true;
 }
 
+/* Adds the cost fields shared by the total and the layers; false on OOM. */
+static bool add_cost(cJSON *o, const ajpq_costmodel_cost_t *c, bool layer) {
+  if (layer)
+    return cJSON_AddNumberToObject(o, "kept", (double)c->kept_channels) &&
+           cJSON_AddNumberToObject(o, "erased", (double)c->erased_channels) &&
+           cJSON_AddNumberToObject(o, "avg_bits", ajpq_costmodel_avg_bits(c));
+  return cJSON_AddNumberToObject(o, "weight_bytes", (double)c->weight_bytes) &&
+         cJSON_AddNumberToObject(o, "macs", (double)c->macs) &&
+         cJSON_AddNumberToObject(o, "bitops", (double)c->bitops) &&
+         cJSON_AddNumberToObject(o, "kept_channels", (double)c->kept_channels) &&
+         cJSON_AddNumberToObject(o, "erased_channels", (double)c->erased_channels) &&
+         cJSON_AddNumberToObject(o, "avg_bits", ajpq_costmodel_avg_bits(c));
+}
+
 static bool write_json(const char *path, const ajpq_channel_graph_t *g,
                        const ajpq_costmodel_cost_t *pl, const ajpq_costmodel_cost_t *t,
                        MlirOperation at) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 5);
-  if (!tmp)
-    return false;
-  snprintf(tmp, n + 5, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    char msg[600];
-    snprintf(msg, sizeof msg, "ajpq-cost-report: cannot write '%s': %s", path, strerror(errno));
-    mlirEmitError(mlirOperationGetLocation(at), msg);
-    free(tmp);
-    return false;
-  }
-  fprintf(f,
-          "{\n  \"total\": {\"weight_bytes\": %lld, \"macs\": %lld, \"bitops\": %lld, "
-          "\"kept_channels\": %lld, \"erased_channels\": %lld, \"avg_bits\": %.6f, \"layers\": %d},\n"
-          "  \"layers\": [",
-          (long long)t->weight_bytes, (long long)t->macs, (long long)t->bitops,
-          (long long)t->kept_channels, (long long)t->erased_channels, ajpq_costmodel_avg_bits(t),
-          g->n_layers);
-  for (int l = 0; l < g->n_layers; l++) {
+  /* integers are exact in a double up to 2^53 (BitOPs of any model here) */
+  cJSON *root = cJSON_CreateObject();
+  cJSON *tot = root ? cJSON_AddObjectToObject(root, "total") : NULL;
+  bool ok = tot && add_cost(tot, t, false) &&
+            cJSON_AddNumberToObject(tot, "layers", g->n_layers);
+  cJSON *layers = ok ? cJSON_AddArrayToObject(root, "layers") : NULL;
+  ok = ok && layers;
+  for (int l = 0; ok && l < g->n_layers; l++) {
     const ajpq_cg_layer_t *L = &g->layers[l];
-    fprintf(f, "%s\n    {\"name\": ", l ? "," : "");
-    ajpq_cg_json_string(f, L->name);
-    fprintf(f,
-            ", \"op\": \"%s\", \"kind\": \"%s\", \"cin\": %lld, \"cout\": %lld, \"kept\": %lld, "
-            "\"erased\": %lld, \"avg_bits\": %.6f, \"act_bits\": %d, \"macs\": %lld, "
-            "\"bitops\": %lld, \"weight_bytes\": %lld}",
-            ajpq_cg_op_name(L->op_kind), ajpq_costmodel_kind_name(L->desc.kind), (long long)L->desc.cin,
-            (long long)L->desc.cout, (long long)pl[l].kept_channels,
-            (long long)pl[l].erased_channels, ajpq_costmodel_avg_bits(&pl[l]), L->act_bits,
-            (long long)pl[l].macs, (long long)pl[l].bitops, (long long)pl[l].weight_bytes);
+    cJSON *e = cJSON_CreateObject();
+    ok = e && cJSON_AddItemToArray(layers, e);
+    if (!ok) {
+      cJSON_Delete(e);
+      break;
+    }
+    ok = cJSON_AddStringToObject(e, "name", L->name) &&
+         cJSON_AddStringToObject(e, "op", ajpq_cg_op_name(L->op_kind)) &&
+         cJSON_AddStringToObject(e, "kind", ajpq_costmodel_kind_name(L->desc.kind)) &&
+         cJSON_AddNumberToObject(e, "cin", (double)L->desc.cin) &&
+         cJSON_AddNumberToObject(e, "cout", (double)L->desc.cout) && add_cost(e, &pl[l], true) &&
+         cJSON_AddNumberToObject(e, "act_bits", L->act_bits) &&
+         cJSON_AddNumberToObject(e, "macs", (double)pl[l].macs) &&
+         cJSON_AddNumberToObject(e, "bitops", (double)pl[l].bitops) &&
+         cJSON_AddNumberToObject(e, "weight_bytes", (double)pl[l].weight_bytes);
   }
-  fprintf(f, "\n  ]\n}\n");
-  bool ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (ok && rename(tmp, path) != 0)
-    ok = false;
-  if (!ok) {
-    remove(tmp);
-    char msg[600];
-    snprintf(msg, sizeof msg, "ajpq-cost-report: cannot write '%s': %s", path, strerror(errno));
+  char *text = ok ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  char msg[600];
+  if (!text) {
+    snprintf(msg, sizeof msg, "ajpq-cost-report: out of memory writing '%s'", path);
     mlirEmitError(mlirOperationGetLocation(at), msg);
+    return false;
   }
-  free(tmp);
-  return ok;
+  ajpq_output_t out;
+  ajpq_status_t st = ajpq_output_open(&out, path);
+  if (!st) {
+    size_t n = strlen(text);
+    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
+      ajpq_output_abort(&out);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write output file '%s'", path);
+    } else {
+      st = ajpq_output_commit(&out);
+    }
+  }
+  cJSON_free(text);
+  if (st) {
+    snprintf(msg, sizeof msg, "ajpq-cost-report: %s", ajpq_status_message(st));
+    ajpq_status_free(st);
+    mlirEmitError(mlirOperationGetLocation(at), msg);
+    return false;
+  }
+  return true;
 }
 
 void ajpq_cost_report_print(FILE *f, const ajpq_channel_graph_t *g,

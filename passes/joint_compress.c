@@ -12,7 +12,9 @@
  * (joint_compress_strategy.c) → rewrite into the ajpq dialect
  * (joint_compress_rewrite.c) → final table (stderr) and report-svg.
  */
+#include "ajpq_dialect.h"
 #include "ajpq_joint_compress.h"
+#include "ajpq_output.h"
 #include "ajpq_passes.h"
 
 #include <fnmatch.h>
@@ -39,8 +41,16 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "act-calibration", .kind = AJPQ_OPT_ENUM, .default_value = "percentile",
      .help = "Activation range: percentile (0.01%..99.99%), mse (MSE-optimal clip) or minmax",
      .enum_values = "percentile|mse|minmax"},
+    {.name = "act-skip", .kind = AJPQ_OPT_LIST, .default_value = "head",
+     .help = "Layers whose input activations stay float (weights still quantized): ONNX node "
+             "name globs, 'head' (the output layers) or 'none'", .list_elem = AJPQ_OPT_STRING},
     {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
      .help = "Channel importance criterion", .enum_values = "l1|l2"},
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "minmax",
+     .help = "Per-channel weight range: mse (clip ratio minimising the squared error) or minmax",
+     .enum_values = "mse|minmax"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+     .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias"},
     {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
      .help = "Search episodes", .min = 1, .max = 1e6},
     {.name = "warmup", .kind = AJPQ_OPT_INT, .default_value = "20",
@@ -125,13 +135,15 @@ static bool read_budget(MlirOperation at, const ajpq_pass_options_t *o, ajpq_jc_
   return true;
 }
 
-static void write_svg(const char *path, const ajpq_channel_graph_t *g, const ajpq_jc_strategy_t *s,
-                      const ajpq_jc_search_result_t *res) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f)
-    return;
+/* Writes the report SVG all-or-nothing (support/ajpq_output.h); NULL or the
+ * I/O error naming `path`. */
+static ajpq_status_t write_svg(const char *path, const ajpq_channel_graph_t *g,
+                               const ajpq_jc_strategy_t *s, const ajpq_jc_search_result_t *res) {
+  ajpq_output_t out;
+  ajpq_status_t st = ajpq_output_open(&out, path);
+  if (st)
+    return st;
+  FILE *f = out.f;
   int64_t maxc = 1;
   for (int l = 0; l < g->n_layers; l++)
     if (g->layers[l].desc.cout > maxc)
@@ -170,12 +182,11 @@ static void write_svg(const char *path, const ajpq_channel_graph_t *g, const ajp
     fprintf(f, "%.1f,%.1f ", x, y);
   }
   fprintf(f, "\"/>\n</svg>\n");
-  bool ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (ok)
-    ok = rename(tmp, path) == 0;
-  if (!ok)
-    remove(tmp);
+  if (ferror(f)) {
+    ajpq_output_abort(&out);
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot write output file '%s'", path);
+  }
+  return ajpq_output_commit(&out);
 }
 
 static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cost_t *c,
@@ -191,8 +202,75 @@ static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cos
           (long long)c->bitops, (double)c->bitops / (double)(f->bitops ? f->bitops : 1));
   fprintf(stderr, "  %-22s %14s %14lld\n", "erased channels", "0", (long long)c->erased_channels);
   fprintf(stderr, "  %-22s %14.3f %14.3f\n", "average bits", 32.0, ajpq_costmodel_avg_bits(c));
-  fprintf(stderr, "  search: %d episodes, %.1f s; budget enforcement changed %d bit-widths\n",
+  fprintf(stderr, "  search: %d episodes, %.1f s wall; budget enforcement changed %d bit-widths\n",
           episodes, seconds, changes);
+}
+
+/* The time breakdown line (docs/search.md "Speed"): wall / CPU seconds. */
+static void print_timing(const ajpq_jc_clock_t *setup, const ajpq_jc_search_result_t *r,
+                         const ajpq_jc_clock_t *rewrite, int64_t samples) {
+  const ajpq_jc_timing_t *t = &r->time;
+  int ep = r->episodes_run > 0 ? r->episodes_run : 1;
+  fprintf(stderr,
+          "  time (wall/CPU s): setup %.1f/%.1f (fp32 run + activation calibration, %lld samples), "
+          "search %.1f/%.1f = evaluation %.1f/%.1f (%d x %.0f/%.0f ms) + agents %.1f/%.1f + "
+          "budget %.1f/%.1f + refinement %.1f/%.1f (%d evaluations) + other %.1f/%.1f; "
+          "rewrite %.1f/%.1f\n",
+          setup->wall, setup->cpu, (long long)samples, t->total.wall, t->total.cpu, t->eval.wall,
+          t->eval.cpu, t->evals, t->evals ? 1e3 * t->eval.wall / t->evals : 0,
+          t->evals ? 1e3 * t->eval.cpu / t->evals : 0, t->agent.wall, t->agent.cpu,
+          t->budget.wall, t->budget.cpu, t->refine.wall, t->refine.cpu, r->refine_evals,
+          t->total.wall - t->eval.wall - t->agent.wall - t->budget.wall - t->refine.wall,
+          t->total.cpu - t->eval.cpu - t->agent.cpu - t->budget.cpu - t->refine.cpu,
+          rewrite->wall, rewrite->cpu);
+  fprintf(stderr, "  per episode (wall/CPU s): %.3f/%.3f (refinement excluded)\n",
+          (t->total.wall - t->refine.wall) / ep, (t->total.cpu - t->refine.cpu) / ep);
+}
+
+/* linalg named convolutions / matmuls are not compressible yet (docs/search.md
+ * "Known limits"): the walk collects them so that the pass can say so at the
+ * op instead of "no compressible layer". */
+typedef struct {
+  MlirOperation first;
+  int count;
+  bool note; /* print a warning at every one (the function has TOSA layers too) */
+  const char *pass;
+} linalg_scan_t;
+
+static bool is_linalg_layer(MlirStringRef n) {
+  static const char *const prefixes[] = {"linalg.conv_", "linalg.depthwise_conv_",
+                                         "linalg.matmul", "linalg.batch_matmul", NULL};
+  for (int i = 0; prefixes[i]; i++) {
+    size_t k = strlen(prefixes[i]);
+    if (n.length >= k && !strncmp(n.data, prefixes[i], k))
+      return true;
+  }
+  return false;
+}
+
+static void append_str(MlirStringRef s, void *ud) {
+  char *b = ud;
+  size_t used = strlen(b), n = s.length < 255 - used ? s.length : 255 - used;
+  memcpy(b + used, s.data, n);
+  b[used + n] = 0;
+}
+
+static MlirWalkResult scan_linalg(MlirOperation op, void *ud) {
+  linalg_scan_t *sc = ud;
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  if (!is_linalg_layer(n))
+    return MlirWalkResultAdvance;
+  if (!sc->count++)
+    sc->first = op;
+  if (sc->note) {
+    char loc[256] = "";
+    mlirLocationPrint(mlirOperationGetLocation(op), append_str, loc);
+    fprintf(stderr,
+            "%s: warning: %s: '%.*s' is not compressed (linalg named convolutions and matmuls "
+            "are not supported yet; it stays in float)\n",
+            loc, sc->pass, (int)n.length, n.data);
+  }
+  return MlirWalkResultAdvance;
 }
 
 /* Shared front half: graph, config. Returns NULL after a diagnostic. */
@@ -216,6 +294,21 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
   int tosa_layers = 0;
   for (int l = 0; l < g->n_layers; l++)
     tosa_layers += g->layers[l].weights != NULL;
+  linalg_scan_t sc = {.first = {NULL}, .count = 0, .note = tosa_layers > 0, .pass = pass};
+  mlirOperationWalk(func, scan_linalg, &sc, MlirWalkPreOrder);
+  if (tosa_layers == 0 && g->n_layers == 0 && sc.count > 0) {
+    char msg[768];
+    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(sc.first));
+    snprintf(msg, sizeof msg,
+             "%s: '%.*s' is not supported yet: only the TOSA layer forms are compressible "
+             "(tosa.conv2d, tosa.depthwise_conv2d, tosa.matmul with constant weights, as "
+             "ajpq-translate --import-onnx emits them); the function has %d linalg "
+             "convolution/matmul op(s) and no compressible layer",
+             pass, (int)n.length, n.data, sc.count);
+    mlirEmitError(mlirOperationGetLocation(sc.first), msg);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
   if (tosa_layers == 0 || tosa_layers != g->n_layers) {
     char msg[512];
     snprintf(msg, sizeof msg,
@@ -249,7 +342,7 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
     return NULL;
   }
   cfg->min_keep = (int)ajpq_opt_int(o, "min-keep");
-  int64_t ab = ajpq_opt_int(o, "act-bits");
+  int64_t ab = ajpq_opt_has(o, "act-bits") ? ajpq_opt_int(o, "act-bits") : 8;
   if (!((ab >= 2 && ab <= 8) || ab == 32)) {
     fail(func, "%s: act-bits=%g must be in 2..8 or 32", pass, (double)ab, 0);
     ajpq_cg_destroy(g);
@@ -263,6 +356,11 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
                      : !strcmp(ac, "mse")  ? AJPQ_JC_ACT_CALIB_MSE
                                            : AJPQ_JC_ACT_CALIB_PERCENTILE;
   }
+  cfg->weight_clip = AJPQ_WCLIP_MINMAX; /* docs/search.md "Weight quantization" */
+  if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "mse"))
+    cfg->weight_clip = AJPQ_WCLIP_MSE;
+  cfg->bias_correction = ajpq_opt_has(o, "bias-correction") && ajpq_opt_bool(o, "bias-correction");
+  cfg->wq_stats = NULL;
   cfg->skip = calloc((size_t)g->n_layers, 1);
   if (!cfg->skip) {
     ajpq_cg_destroy(g);
@@ -275,6 +373,11 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
         cfg->skip[l] = 1;
   if (!ajpq_jc_config_groups(g, cfg)) {
     free(cfg->skip);
+    ajpq_cg_destroy(g);
+    return NULL;
+  }
+  if (!ajpq_jc_act_skip_select(g, o, pass, func, cfg)) {
+    ajpq_jc_config_free(cfg);
     ajpq_cg_destroy(g);
     return NULL;
   }
@@ -292,7 +395,8 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
 void ajpq_jc_config_free(ajpq_jc_config_t *cfg) {
   free(cfg->skip);
   free(cfg->group_fixed);
-  cfg->skip = cfg->group_fixed = NULL;
+  free(cfg->act_skip);
+  cfg->skip = cfg->group_fixed = cfg->act_skip = NULL;
 }
 
 static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, void *ctx) {
@@ -369,7 +473,12 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
                             .repo_root = NULL,
                             .samples = ajpq_opt_int(o, "calibration-samples"),
                             .threads = (int)ajpq_opt_int(o, "threads")};
+  ajpq_jc_clock_t setup = ajpq_jc_clock_now();
   ajpq_status_t st = ajpq_jc_evaluator_create(func, g, &cfg, &eo, &ev);
+  if (!st)
+    cfg.wq_stats = ajpq_jc_evaluator_wq_stats(ev); /* bias correction in the rewrite */
+  ajpq_jc_clock_t setup_t = {0, 0};
+  ajpq_jc_clock_add(&setup_t, setup);
   if (st) {
     fail_status(func, st);
     goto done;
@@ -388,7 +497,8 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
       .fill_budget = ajpq_opt_bool(o, "fill-budget"),
       .refine_passes = (int)ajpq_opt_int(o, "refine"),
       .progress_tty = isatty(2),
-      .quiet = ajpq_opt_bool(o, "quiet")};
+      .quiet = ajpq_opt_bool(o, "quiet"),
+      .threads = (int)ajpq_opt_int(o, "threads")};
   st = ajpq_jc_search(g, &cfg, &so, ajpq_jc_evaluator_reward, ev, best, &res);
   if (st) {
     fail_status(func, st);
@@ -408,22 +518,36 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
                                     .budget_text = budget_text,
                                     .seed = (uint64_t)ajpq_opt_int(o, "seed"),
                                     .metric_fp32 = ajpq_jc_evaluator_metric_fp32(ev),
-                                    .metric_result = res.best_metric};
+                                    .metric_result = res.best_metric,
+                                    .act_cfg = &cfg,
+                                    .act_calibration = ajpq_opt_string(o, "calibration"),
+                                    .act_samples = ajpq_jc_evaluator_samples(ev)};
     st = ajpq_jc_strategy_write(ajpq_opt_string(o, "strategy-out"), g, best, &meta);
     if (st) {
       fail_status(func, st);
       goto done;
     }
   }
-  if (ajpq_opt_has(o, "report-svg") && ajpq_opt_string(o, "report-svg")[0])
-    write_svg(ajpq_opt_string(o, "report-svg"), g, best, &res);
+  if (ajpq_opt_has(o, "report-svg") && ajpq_opt_string(o, "report-svg")[0]) {
+    st = write_svg(ajpq_opt_string(o, "report-svg"), g, best, &res);
+    if (st) {
+      fail_status(func, st);
+      goto done;
+    }
+  }
   if (!so.quiet)
     print_table(&fp32, &bc, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
                 res.best_metric, res.seconds, res.episodes_run, res.enforce_changes);
   if (!so.quiet && res.refine_evals)
     fprintf(stderr, "  refinement: %d evaluations, %d moves accepted\n", res.refine_evals,
             res.refine_moves);
+  if (!so.quiet)
+    ajpq_jc_act_print_summary(stderr, g, &cfg);
+  ajpq_jc_clock_t rw = ajpq_jc_clock_now(), rw_t = {0, 0};
   ok = ajpq_jc_rewrite(g, &cfg, best, ajpq_jc_evaluator_actq(ev));
+  ajpq_jc_clock_add(&rw_t, rw);
+  if (!so.quiet)
+    print_timing(&setup_t, &res, &rw_t, ajpq_jc_evaluator_samples(ev));
 done:
   free(res.reward_curve);
   ajpq_jc_strategy_destroy(best);

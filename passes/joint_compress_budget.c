@@ -5,6 +5,7 @@
 #include "ajpq_joint_compress.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,7 +111,8 @@ void ajpq_jc_cost(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
       bits = fbits;
     }
     ajpq_costmodel_cost_t c = {0};
-    ajpq_status_t st = ajpq_costmodel_layer(&L->desc, bits, in_kept, cfg->act_bits, &c);
+    ajpq_status_t st = ajpq_costmodel_layer(&L->desc, bits, in_kept,
+                                            ajpq_jc_act_quantized(cfg, l) ? cfg->act_bits : 32, &c);
     if (st) { /* bits are produced by the search: a bug; make it visible */
       ajpq_status_free(st);
       c.weight_bytes = INT64_MAX / 4 / (g->n_layers + 1);
@@ -389,7 +391,8 @@ ajpq_status_t ajpq_jc_masked_weights(const ajpq_channel_graph_t *g, const ajpq_j
         tmp[n++] = L->weights[c * K + k];
     float scale, zp;
     if (n > 0 && b < AJPQ_COSTMODEL_FLOAT_BITS) {
-      st = ajpq_quant_channel(tmp, n, b, AJPQ_QSCHEME_SYMMETRIC, codes, &scale, &zp);
+      st = ajpq_quant_channel_clip(tmp, n, b, AJPQ_QSCHEME_SYMMETRIC,
+                                   (ajpq_wclip_t)cfg->weight_clip, codes, &scale, &zp);
       if (st)
         break;
       ajpq_dequant_channel(codes, n, scale, zp, tmp);
@@ -402,5 +405,133 @@ ajpq_status_t ajpq_jc_masked_weights(const ajpq_channel_graph_t *g, const ajpq_j
   free(in_kept);
   free(tmp);
   free(codes);
+  return st;
+}
+
+bool ajpq_jc_shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int l, int dir) {
+  bool changed = false;
+  for (int64_t ch = 0; ch < s->n_chan[l]; ch++) {
+    int b = s->bits[l][ch], ci = cand_index(cfg, b);
+    if (b == 0 || ci < 0 || ci + dir < 0 || ci + dir >= cfg->n_cand)
+      continue;
+    s->bits[l][ch] = (uint8_t)cfg->cand[ci + dir];
+    changed = true;
+  }
+  return changed;
+}
+
+int ajpq_jc_fill_layers(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                        const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s) {
+  ajpq_jc_strategy_t *t = ajpq_jc_strategy_create(g);
+  if (!t)
+    return -1;
+  int raises = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int l = 0; l < g->n_layers; l++) {
+      if (cfg->skip && cfg->skip[l])
+        continue;
+      ajpq_jc_strategy_copy(t, s);
+      if (!ajpq_jc_shift_layer(cfg, t, l, +1))
+        continue;
+      ajpq_costmodel_cost_t cc;
+      ajpq_jc_cost(g, cfg, t, &cc, NULL);
+      if (!ajpq_jc_within_budget(cfg, &cc, fp32))
+        continue;
+      memcpy(s->bits[l], t->bits[l], (size_t)s->n_chan[l]);
+      raises++;
+      changed = true;
+    }
+  }
+  ajpq_jc_strategy_destroy(t);
+  return raises;
+}
+
+ajpq_status_t ajpq_jc_refine(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                             const ajpq_costmodel_cost_t *fp32, ajpq_jc_reward_fn reward,
+                             void *user, int passes, bool quiet, ajpq_jc_strategy_t *best,
+                             ajpq_jc_refine_result_t *res) {
+  int L = g->n_layers;
+  double *sens = malloc((size_t)(L ? L : 1) * sizeof(double));
+  int *order = malloc((size_t)(L ? L : 1) * sizeof(int));
+  uint8_t *low = malloc((size_t)(L ? L : 1));
+  ajpq_jc_strategy_t *t = ajpq_jc_strategy_create(g);
+  ajpq_status_t st = NULL;
+  if (!sens || !order || !low || !t) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto out;
+  }
+  double cur_r = res->reward, cur_m = res->metric;
+  /* 1. sensitivity of every layer: reward lost one candidate step lower */
+  for (int l = 0; l < L && !st; l++) {
+    order[l] = l;
+    sens[l] = INFINITY; /* cannot be lowered */
+    if (cfg->skip && cfg->skip[l])
+      continue;
+    ajpq_jc_strategy_copy(t, best);
+    if (!ajpq_jc_shift_layer(cfg, t, l, -1))
+      continue;
+    double r, m;
+    st = reward(user, t, &r, &m);
+    res->evals++;
+    sens[l] = cur_r - r;
+  }
+  /* least sensitive first (stable by layer index) */
+  for (int i = 1; i < L; i++)
+    for (int j = i; j > 0 && sens[order[j]] < sens[order[j - 1]]; j--) {
+      int x = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = x;
+    }
+  /* 2. sweeps: raise layer i, pay with the least sensitive layers */
+  for (int p = 0; p < passes && !st; p++) {
+    int moves = 0;
+    for (int i = 0; i < L && !st; i++) {
+      if (cfg->skip && cfg->skip[i])
+        continue;
+      ajpq_jc_strategy_copy(t, best);
+      if (!ajpq_jc_shift_layer(cfg, t, i, +1))
+        continue;
+      memset(low, 0, (size_t)L);
+      low[i] = 1;
+      ajpq_costmodel_cost_t cc;
+      ajpq_jc_cost(g, cfg, t, &cc, NULL);
+      bool ok = ajpq_jc_within_budget(cfg, &cc, fp32);
+      for (int k = 0; k < L && !ok; k++) {
+        int j = order[k];
+        if (low[j] || !isfinite(sens[j]) || (cfg->skip && cfg->skip[j]))
+          continue;
+        if (!ajpq_jc_shift_layer(cfg, t, j, -1))
+          continue;
+        low[j] = 1;
+        ajpq_jc_cost(g, cfg, t, &cc, NULL);
+        ok = ajpq_jc_within_budget(cfg, &cc, fp32);
+      }
+      if (!ok)
+        continue;
+      double r, m;
+      st = reward(user, t, &r, &m);
+      res->evals++;
+      if (!st && r > cur_r) {
+        cur_r = r;
+        cur_m = m;
+        ajpq_jc_strategy_copy(best, t);
+        res->moves++;
+        moves++;
+      }
+    }
+    if (!quiet && !st)
+      fprintf(stderr, "ajpq/refine: pass %d: %d moves, best reward %.4f metric %.4f\n", p + 1,
+              moves, cur_r, cur_m);
+    if (!moves)
+      break;
+  }
+  res->reward = cur_r;
+  res->metric = cur_m;
+out:
+  free(sens);
+  free(order);
+  free(low);
+  ajpq_jc_strategy_destroy(t);
   return st;
 }

@@ -14,10 +14,244 @@
 #include "executor/ajpq_executor.h"
 #include "io/ajpq_io.h"
 
+#include <cjson/cJSON.h>
+
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- which layer inputs are quantized (act-skip=) ---- */
+
+/* True iff some compressible layer other than `self` is reachable from `op`'s results
+ * (forward over SSA uses, DAG walk with a visited list). */
+static bool reaches_layer(const ajpq_channel_graph_t *g, int self, MlirOperation op,
+                          MlirOperation **seen, size_t *nseen, size_t *capseen, bool *oom) {
+  for (size_t i = 0; i < *nseen; i++)
+    if (mlirOperationEqual((*seen)[i], op))
+      return false;
+  if (*nseen == *capseen) {
+    size_t cap = *capseen ? 2 * *capseen : 64;
+    MlirOperation *p = realloc(*seen, cap * sizeof *p);
+    if (!p) {
+      *oom = true;
+      return false;
+    }
+    *seen = p;
+    *capseen = cap;
+  }
+  (*seen)[(*nseen)++] = op;
+  for (int l = 0; l < g->n_layers; l++)
+    if (l != self && mlirOperationEqual(g->layers[l].op, op))
+      return true;
+  for (intptr_t r = 0; r < mlirOperationGetNumResults(op); r++)
+    for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
+         !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+      if (reaches_layer(g, self, mlirOpOperandGetOwner(u), seen, nseen, capseen, oom))
+        return true;
+  return false;
+}
+
+bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_options_t *o,
+                             const char *pass, MlirOperation func, ajpq_jc_config_t *cfg) {
+  free(cfg->act_skip);
+  cfg->act_skip = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+  if (!cfg->act_skip) {
+    mlirEmitError(mlirOperationGetLocation(func), "out of memory");
+    return false;
+  }
+  size_t n = ajpq_opt_has(o, "act-skip") ? ajpq_opt_list_size(o, "act-skip") : 0;
+  bool deflt = !ajpq_opt_has(o, "act-skip");
+  for (size_t i = 0; i < n + (deflt ? 1 : 0); i++) {
+    const char *pat = deflt ? "head" : ajpq_opt_list_string(o, "act-skip", i);
+    if (!strcmp(pat, "none"))
+      continue;
+    int hits = 0;
+    if (!strcmp(pat, "head")) {
+      MlirOperation *seen = NULL;
+      size_t nseen = 0, capseen = 0;
+      bool oom = false;
+      for (int l = 0; l < g->n_layers; l++) {
+        nseen = 0;
+        bool down = false;
+        MlirOperation op = g->layers[l].op;
+        for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && !down; r++)
+          for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
+               !mlirOpOperandIsNull(u) && !down; u = mlirOpOperandGetNextUse(u))
+            down = reaches_layer(g, l, mlirOpOperandGetOwner(u), &seen, &nseen, &capseen, &oom);
+        if (!down) {
+          cfg->act_skip[l] = 1;
+          hits++;
+        }
+      }
+      free(seen);
+      if (oom) {
+        mlirEmitError(mlirOperationGetLocation(func), "out of memory");
+        return false;
+      }
+    } else {
+      for (int l = 0; l < g->n_layers; l++)
+        if (!fnmatch(pat, g->layers[l].name, 0)) {
+          cfg->act_skip[l] = 1;
+          hits++;
+        }
+    }
+    if (!hits) {
+      char msg[768];
+      snprintf(msg, sizeof msg,
+               "%s: act-skip: '%s' matches no layer (expected ONNX node name globs, 'head' or "
+               "'none'; run --ajpq-cost-report for the layer names)",
+               pass, pat);
+      mlirEmitError(mlirOperationGetLocation(func), msg);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ajpq_jc_act_quantized(const ajpq_jc_config_t *cfg, int l) {
+  return cfg->act_bits < 32 && !(cfg->skip && cfg->skip[l]) &&
+         !(cfg->act_skip && cfg->act_skip[l]);
+}
+
+static const char *const k_calib_names[] = {"percentile", "mse", "minmax"};
+
+bool ajpq_jc_act_settings_add(cJSON *root, const ajpq_channel_graph_t *g,
+                              const ajpq_jc_config_t *cfg, const char *calibration,
+                              int64_t samples) {
+  cJSON *a = cJSON_AddObjectToObject(root, "activation");
+  int c = cfg->act_calib >= 0 && cfg->act_calib <= 2 ? cfg->act_calib : 0;
+  bool ok = a && cJSON_AddNumberToObject(a, "bits", cfg->act_bits) &&
+            cJSON_AddStringToObject(a, "calibration", k_calib_names[c]) &&
+            cJSON_AddStringToObject(a, "calibration_data", calibration ? calibration : "") &&
+            cJSON_AddNumberToObject(a, "calibration_samples", (double)samples);
+  cJSON *fl = ok ? cJSON_AddArrayToObject(a, "float_layers") : NULL;
+  ok = ok && fl;
+  for (int l = 0; ok && l < g->n_layers; l++)
+    if (cfg->act_bits < 32 && !ajpq_jc_act_quantized(cfg, l)) {
+      cJSON *n = cJSON_CreateString(g->layers[l].name);
+      ok = n && cJSON_AddItemToArray(fl, n);
+      if (!ok)
+        cJSON_Delete(n);
+    }
+  return ok;
+}
+
+void ajpq_jc_act_settings_free(ajpq_jc_act_settings_t *a) {
+  free(a->calibration_data);
+  free(a->float_layers);
+  memset(a, 0, sizeof *a);
+}
+
+ajpq_status_t ajpq_jc_act_settings_read(const char *path, const ajpq_channel_graph_t *g,
+                                        ajpq_jc_act_settings_t *out) {
+  memset(out, 0, sizeof *out);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot open strategy '%s'", path);
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? 2 * cap : 65536;
+      char *p = cap <= (64u << 20) ? realloc(buf, cap) : NULL;
+      if (!p) {
+        free(buf);
+        fclose(f);
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': too large", path);
+      }
+      buf = p;
+    }
+    size_t got = fread(buf + n, 1, 4096, f);
+    n += got;
+    if (got < 4096)
+      break;
+  }
+  fclose(f);
+  buf[n] = 0;
+  cJSON *root = cJSON_Parse(buf);
+  free(buf);
+  if (!root)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': not valid JSON", path);
+  ajpq_status_t st = NULL;
+  cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "activation");
+  if (!a)
+    goto done;
+  cJSON *bits = cJSON_GetObjectItemCaseSensitive(a, "bits");
+  cJSON *cal = cJSON_GetObjectItemCaseSensitive(a, "calibration");
+  cJSON *data = cJSON_GetObjectItemCaseSensitive(a, "calibration_data");
+  cJSON *ns = cJSON_GetObjectItemCaseSensitive(a, "calibration_samples");
+  cJSON *fl = cJSON_GetObjectItemCaseSensitive(a, "float_layers");
+  int b = cJSON_IsNumber(bits) ? bits->valueint : -1;
+  int c = -1;
+  for (int i = 0; i < 3 && cJSON_IsString(cal); i++)
+    if (!strcmp(cal->valuestring, k_calib_names[i]))
+      c = i;
+  if (!cJSON_IsObject(a) || !((b >= 2 && b <= 8) || b == 32) || c < 0 ||
+      (data && !cJSON_IsString(data)) || (ns && (!cJSON_IsNumber(ns) || ns->valuedouble < 0)) ||
+      (fl && !cJSON_IsArray(fl))) {
+    st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                          "strategy '%s': bad \"activation\" record (need bits 2..8 or 32, "
+                          "calibration percentile|mse|minmax, calibration_samples >= 0, "
+                          "float_layers an array of layer names)",
+                          path);
+    goto done;
+  }
+  out->float_layers = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+  if (!out->float_layers ||
+      (data && data->valuestring[0] && !(out->calibration_data = strdup(data->valuestring)))) {
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    goto done;
+  }
+  out->bits = b;
+  out->calib = c;
+  out->samples = ns ? (int64_t)ns->valuedouble : 0;
+  cJSON *e;
+  cJSON_ArrayForEach(e, fl) {
+    int hit = -1;
+    for (int l = 0; cJSON_IsString(e) && l < g->n_layers; l++)
+      if (!strcmp(g->layers[l].name, e->valuestring))
+        hit = l;
+    if (hit < 0) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "strategy '%s': activation float layer '%s' is not a layer of the "
+                            "model",
+                            path, cJSON_IsString(e) ? e->valuestring : "(not a string)");
+      goto done;
+    }
+    out->float_layers[hit] = 1;
+  }
+  out->present = true;
+done:
+  cJSON_Delete(root);
+  if (st)
+    ajpq_jc_act_settings_free(out);
+  return st;
+}
+
+void ajpq_jc_act_print_summary(FILE *f, const ajpq_channel_graph_t *g,
+                               const ajpq_jc_config_t *cfg) {
+  if (cfg->act_bits >= 32) {
+    fprintf(f, "  activations: float (act-bits=32)\n");
+    return;
+  }
+  int nq = 0, nf = 0;
+  for (int l = 0; l < g->n_layers; l++)
+    nq += ajpq_jc_act_quantized(cfg, l);
+  int c = cfg->act_calib >= 0 && cfg->act_calib <= 2 ? cfg->act_calib : 0;
+  fprintf(f, "  activations: int%d per tensor (%s) at %d of %d layer inputs", cfg->act_bits,
+          k_calib_names[c], nq, g->n_layers);
+  for (int l = 0; l < g->n_layers; l++)
+    if (!ajpq_jc_act_quantized(cfg, l)) {
+      if (nf < 8)
+        fprintf(f, "%s%s", nf ? ", " : "; float: ", g->layers[l].name);
+      nf++;
+    }
+  if (nf > 8)
+    fprintf(f, " and %d more", nf - 8);
+  fprintf(f, "\n");
+}
 
 struct ajpq_jc_evaluator_s {
   const ajpq_channel_graph_t *g;
@@ -46,6 +280,14 @@ struct ajpq_jc_evaluator_s {
   double metric_fp32;
   float *wbuf;
   ajpq_jc_actq_t *actq; /* [n_layers] */
+  /* per layer: the bits and kept inputs whose masked weights the executor
+   * holds now (search speed: an unchanged layer is not re-quantized and
+   * re-sent; docs/search.md "Speed") */
+  uint8_t **last_bits, **last_in;
+  uint8_t *last_valid;
+  uint8_t *in_kept;   /* scratch [max cin] */
+  ajpq_jc_wq_stats_t *wq; /* layer-input statistics for bias correction, or NULL (wq) */
+  float *bbuf;            /* corrected bias scratch [max cout] (wq) */
 };
 
 static const char *const k_metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", NULL};
@@ -81,6 +323,18 @@ void ajpq_jc_evaluator_destroy(ajpq_jc_evaluator_t *e) {
   free(e->ref_logits);
   free(e->wbuf);
   free(e->actq);
+  ajpq_jc_wq_stats_free(e->wq);
+  free(e->bbuf);
+  if (e->last_bits)
+    for (int l = 0; l < e->g->n_layers; l++)
+      free(e->last_bits[l]);
+  if (e->last_in)
+    for (int l = 0; l < e->g->n_layers; l++)
+      free(e->last_in[l]);
+  free(e->last_bits);
+  free(e->last_in);
+  free(e->last_valid);
+  free(e->in_kept);
   free(e);
 }
 
@@ -178,6 +432,56 @@ ajpq_status_t ajpq_jc_act_range_choose(ajpq_jc_act_calib_t method, const uint64_
     }
   }
   return NULL;
+}
+
+static ajpq_status_t run_all(ajpq_jc_evaluator_t *e, float *mins, float *maxs);
+static double sample_score(const ajpq_jc_evaluator_t *e, int64_t s);
+
+/* Development aid (AJPQ_ACTQ_DEBUG=2, docs/search.md "Activation calibration"): runs the
+ * calibration set once with the activation quantization just configured (fp32 weights) and
+ * prints, per graph output, max |quantized - fp32|, max |fp32| and the SQNR, and per sample the
+ * fp32 and quantized scores (detectors). e->outputs keeps the fp32 reference. */
+static ajpq_status_t debug_compare(ajpq_jc_evaluator_t *e) {
+  float **ref = calloc((size_t)e->n_out, sizeof(float *));
+  double *sref = malloc((size_t)e->n * sizeof(double));
+  ajpq_status_t st = NULL;
+  if (!ref || !sref)
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  for (int o = 0; !st && o < e->n_out; o++) {
+    ref[o] = malloc((size_t)(e->n * e->out_numel[o]) * sizeof(float));
+    if (!ref[o])
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    else
+      memcpy(ref[o], e->outputs[o], (size_t)(e->n * e->out_numel[o]) * sizeof(float));
+  }
+  bool det = e->post == AJPQ_POSTPROCESS_MAX_SIGMOID;
+  for (int64_t s = 0; !st && det && s < e->n; s++)
+    sref[s] = sample_score(e, s);
+  if (!st)
+    st = run_all(e, NULL, NULL);
+  for (int o = 0; !st && o < e->n_out; o++) {
+    double md = 0, mr = 0, se = 0, sr = 0;
+    for (int64_t i = 0; i < e->n * e->out_numel[o]; i++) {
+      double d = fabs((double)e->outputs[o][i] - ref[o][i]);
+      md = d > md ? d : md;
+      mr = fabs(ref[o][i]) > mr ? fabs(ref[o][i]) : mr;
+      se += d * d;
+      sr += (double)ref[o][i] * ref[o][i];
+    }
+    fprintf(stderr, "actq output %d: max |quantized - fp32| %g, max |fp32| %g, SQNR %.1f dB\n", o,
+            md, mr, 10 * log10((sr > 0 ? sr : 1e-30) / (se > 0 ? se : 1e-30)));
+  }
+  for (int64_t s = 0; !st && det && s < e->n; s++)
+    fprintf(stderr, "actq sample %lld label %lld score fp32 %.4f quantized %.4f\n", (long long)s,
+            e->labels ? (long long)e->labels[s] : -1LL, sref[s], sample_score(e, s));
+  for (int o = 0; ref && o < e->n_out; o++) {
+    if (ref[o])
+      memcpy(e->outputs[o], ref[o], (size_t)(e->n * e->out_numel[o]) * sizeof(float));
+    free(ref[o]);
+  }
+  free(ref);
+  free(sref);
+  return st;
 }
 
 /* Runs the executor over all samples into e->outputs. */
@@ -343,6 +647,9 @@ double ajpq_jc_evaluator_metric_fp32(const ajpq_jc_evaluator_t *e) { return e->m
 const char *ajpq_jc_evaluator_metric_name(const ajpq_jc_evaluator_t *e) { return e->metric; }
 int64_t ajpq_jc_evaluator_samples(const ajpq_jc_evaluator_t *e) { return e->n; }
 const ajpq_jc_actq_t *ajpq_jc_evaluator_actq(const ajpq_jc_evaluator_t *e) { return e->actq; }
+const ajpq_jc_wq_stats_t *ajpq_jc_evaluator_wq_stats(const ajpq_jc_evaluator_t *e) {
+  return e->wq;
+}
 
 static double reward_of(const ajpq_jc_evaluator_t *e, double metric) {
   double r;
@@ -367,9 +674,26 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
   ajpq_jc_group_erased(g, s, erased);
   ajpq_status_t st = NULL;
   for (int l = 0; l < g->n_layers && !st; l++) {
+    /* a layer's masked weights depend only on its bits and its kept inputs */
+    const ajpq_cg_layer_t *L = &g->layers[l];
+    ajpq_cg_input_kept(g, l, erased, e->in_kept);
+    if (e->last_valid[l] && !memcmp(e->last_bits[l], s->bits[l], (size_t)L->desc.cout) &&
+        !memcmp(e->last_in[l], e->in_kept, (size_t)L->desc.cin))
+      continue;
+    e->last_valid[l] = 0;
     st = ajpq_jc_masked_weights(g, e->cfg, s, erased, l, e->wbuf);
     if (!st)
       st = ajpq_executor_set_weights(e->ex, e->ex_layer[l], e->wbuf);
+    if (!st && e->cfg->bias_correction && ajpq_jc_wq_has_layer(e->wq, l)) {
+      st = ajpq_jc_corrected_bias(g, e->wq, l, e->wbuf, e->bbuf);
+      if (!st)
+        st = ajpq_executor_set_bias(e->ex, e->ex_layer[l], e->bbuf);
+    }
+    if (!st) {
+      memcpy(e->last_bits[l], s->bits[l], (size_t)L->desc.cout);
+      memcpy(e->last_in[l], e->in_kept, (size_t)L->desc.cin);
+      e->last_valid[l] = 1;
+    }
   }
   free(erased);
   if (!st)
@@ -479,9 +803,19 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     goto fail;
   }
   if (n_ranges > 0) {
-    for (int r = 0; r < n_ranges; r++)
-      for (int64_t i = ranges[r].begin; i < ranges[r].end && i < total; i++)
+    for (int r = 0; r < n_ranges; r++) {
+      if (ranges[r].end > total) { /* qa: was silently cut to the data (and could overrun sel) */
+        free(sel);
+        st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                              "%s: 'splits.calibration[%d]' [%lld, %lld) is beyond the %lld "
+                              "samples of '%s'",
+                              cal, r, (long long)ranges[r].begin, (long long)ranges[r].end,
+                              (long long)total, dpath);
+        goto fail;
+      }
+      for (int64_t i = ranges[r].begin; i < ranges[r].end && nsel < total; i++)
         sel[nsel++] = i;
+    }
   } else {
     for (int64_t i = 0; i < total; i++)
       sel[nsel++] = i;
@@ -611,7 +945,25 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
       wmax = g->layers[l].desc.cout * g->layers[l].k;
   e->wbuf = malloc((size_t)wmax * sizeof(float));
   e->actq = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(ajpq_jc_actq_t));
-  if (!e->ex_layer || !e->wbuf || !e->actq) {
+  e->last_bits = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(uint8_t *));
+  e->last_in = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(uint8_t *));
+  e->last_valid = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+  int64_t cinmax = 1;
+  for (int l = 0; l < g->n_layers; l++)
+    if (g->layers[l].desc.cin > cinmax)
+      cinmax = g->layers[l].desc.cin;
+  e->in_kept = malloc((size_t)cinmax);
+  for (int l = 0; e->last_bits && e->last_in && l < g->n_layers; l++) {
+    e->last_bits[l] = malloc((size_t)g->layers[l].desc.cout);
+    e->last_in[l] = malloc((size_t)(g->layers[l].desc.cin ? g->layers[l].desc.cin : 1));
+    if (!e->last_bits[l] || !e->last_in[l]) {
+      free(e->in_kept);
+      e->in_kept = NULL; /* reported below */
+      break;
+    }
+  }
+  if (!e->ex_layer || !e->wbuf || !e->actq || !e->last_bits || !e->last_in || !e->last_valid ||
+      !e->in_kept) {
     st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
     goto fail;
   }
@@ -640,6 +992,16 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     maxs[j] = -INFINITY;
   }
   st = run_all(e, mins, maxs);
+  if (!st && cfg->bias_correction) { /* fp32 layer-input means (weight quantization) */
+    int64_t cmax = 1;
+    for (int l = 0; l < g->n_layers; l++)
+      if (g->layers[l].desc.cout > cmax)
+        cmax = g->layers[l].desc.cout;
+    e->bbuf = malloc((size_t)cmax * sizeof(float));
+    st = e->bbuf ? ajpq_jc_wq_stats_collect(g, e->ex, e->ex_layer, e->n, e->batch, e->inputs,
+                                            e->in_numel, &e->wq)
+                 : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  }
   if (!st) {
     double ref = score_metric(e, true);
     e->metric_fp32 = metric_labelled(mname) ? score_metric(e, false) : ref;
@@ -668,7 +1030,7 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     free(hhi);
   }
   for (int l = 0; l < g->n_layers && !st; l++) {
-    if (cfg->act_bits >= 32 || (cfg->skip && cfg->skip[l]))
+    if (!ajpq_jc_act_quantized(cfg, l))
       continue;
     int j = e->ex_layer[l];
     ajpq_act_qparams_t q;
@@ -683,6 +1045,20 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     st = ajpq_act_qparams_from_range(lo, hi, cfg->act_bits, false, &q);
     if (st)
       break;
+    /* development aids (docs/search.md "Activation calibration"): AJPQ_ACTQ_DEBUG=1 prints
+     * each layer input's observed and chosen range, AJPQ_ACTQ_ONLY=A[-B] quantizes only the
+     * inputs of layers A..B (graph order) to find the tensors that break a model */
+    if (getenv("AJPQ_ACTQ_DEBUG"))
+      fprintf(stderr, "actq layer %d %s: observed [%g, %g] chosen [%g, %g] scale %g zero point %d\n",
+              l, g->layers[l].name, (double)mins[j], (double)maxs[j], (double)lo, (double)hi,
+              (double)q.scale, q.zero_point);
+    if (getenv("AJPQ_ACTQ_ONLY")) {
+      int a = -1, b = -1;
+      if (sscanf(getenv("AJPQ_ACTQ_ONLY"), "%d-%d", &a, &b) < 2)
+        b = a;
+      if (l < a || l > b)
+        continue;
+    }
     e->actq[l].enabled = true;
     e->actq[l].scale = q.scale;
     e->actq[l].zero_point = q.zero_point;
@@ -690,6 +1066,8 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     ajpq_executor_act_quant_t aq = {q.scale, q.zero_point, q.bits};
     st = ajpq_executor_set_input_quant(e->ex, j, &aq);
   }
+  if (!st && getenv("AJPQ_ACTQ_DEBUG") && atoi(getenv("AJPQ_ACTQ_DEBUG")) >= 2)
+    st = debug_compare(e);
   free(hist);
   free(mins);
   free(maxs);

@@ -297,13 +297,34 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
   int8_t *bits = malloc((size_t)n_kept);
   int32_t *kept = malloc((size_t)n_kept * sizeof(int32_t));
   float *scale = malloc((size_t)n_kept * sizeof(float)), *zp = malloc((size_t)n_kept * sizeof(float));
-  float *bias = L->bias && !mm ? malloc((size_t)n_kept * sizeof(float)) : NULL;
+  /* bias correction (wq): the evaluator's corrected bias of the masked weights */
+  bool bc = cfg->bias_correction && !mm && ajpq_jc_wq_has_layer(cfg->wq_stats, l);
+  float *cbias = bc ? malloc((size_t)cout * sizeof(float)) : NULL;
+  float *bias = (L->bias || bc) && !mm ? malloc((size_t)n_kept * sizeof(float)) : NULL;
   uint8_t *codes = malloc((size_t)(n_kept * K));
   float *row = malloc((size_t)K * sizeof(float));
   bool ok = in_kept && colk && bits && kept && scale && zp && codes && row && (bias || !L->bias || mm);
+  ok = ok && (!bc || (cbias && bias));
   if (!ok) {
     mlirEmitError(loc, "joint-compress: out of memory in the rewrite");
     goto done;
+  }
+  if (bc) {
+    float *wm = malloc((size_t)(cout * K) * sizeof(float));
+    ajpq_status_t bst = !wm ? ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory")
+                            : ajpq_jc_masked_weights(g, cfg, s, r->gerased, l, wm);
+    if (!bst)
+      bst = ajpq_jc_corrected_bias(g, cfg->wq_stats, l, wm, cbias);
+    free(wm);
+    if (bst) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "joint-compress: layer '%s': bias correction: %s", L->name,
+               ajpq_status_message(bst));
+      ajpq_status_free(bst);
+      mlirEmitError(loc, msg);
+      ok = false;
+      goto done;
+    }
   }
   ajpq_cg_input_kept(g, l, r->gerased, in_kept);
   int64_t cin_g = L->desc.cin / L->desc.groups, kin = 0;
@@ -322,7 +343,8 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
       if (colk[k])
         row[n++] = L->weights[c * K + k];
     ajpq_status_t st =
-        ajpq_quant_channel(row, n, b, AJPQ_QSCHEME_SYMMETRIC, codes + j * K2, &scale[j], &zp[j]);
+        ajpq_quant_channel_clip(row, n, b, AJPQ_QSCHEME_SYMMETRIC, (ajpq_wclip_t)cfg->weight_clip,
+                                codes + j * K2, &scale[j], &zp[j]);
     if (st) {
       char msg[512];
       snprintf(msg, sizeof msg, "joint-compress: layer '%s' channel %lld: %s", L->name,
@@ -335,7 +357,7 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
     bits[j] = (int8_t)b;
     kept[j] = (int32_t)c;
     if (bias)
-      bias[j] = L->bias[c];
+      bias[j] = bc ? cbias[c] : L->bias[c];
     j++;
   }
   if (!ok)
@@ -438,6 +460,7 @@ done:
   free(scale);
   free(zp);
   free(bias);
+  free(cbias);
   free(codes);
   free(row);
   return ok;

@@ -27,10 +27,12 @@
 #include "ajpq_rl.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NS_STATIC 10
 #define NS (NS_STATIC + 5)
@@ -43,6 +45,8 @@
 typedef struct {
   const ajpq_channel_graph_t *g;
   const ajpq_jc_config_t *cfg;
+  const ajpq_jc_config_t *enf; /* config of the post-episode enforcement (may erase where
+                                  cfg may not: two-step's bit phase) */
   ajpq_costmodel_cost_t fp32;
   ajpq_jc_strategy_t *min, *cur, *tmp;
   int **led;     /* per layer: erasable groups it leads, ascending importance */
@@ -52,6 +56,38 @@ typedef struct {
   int64_t *kept;
   double prev[3];
 } ctx_t;
+
+ajpq_jc_clock_t ajpq_jc_clock_now(void) {
+  struct timespec w, c;
+  clock_gettime(CLOCK_MONOTONIC, &w);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+  return (ajpq_jc_clock_t){(double)w.tv_sec + (double)w.tv_nsec * 1e-9,
+                           (double)c.tv_sec + (double)c.tv_nsec * 1e-9};
+}
+
+void ajpq_jc_clock_add(ajpq_jc_clock_t *acc, ajpq_jc_clock_t start) {
+  ajpq_jc_clock_t now = ajpq_jc_clock_now();
+  acc->wall += now.wall - start.wall;
+  acc->cpu += now.cpu - start.cpu;
+}
+
+/* acc += now − *t; *t = now (consecutive laps of one loop body). */
+static void lap(ajpq_jc_clock_t *acc, ajpq_jc_clock_t *t) {
+  ajpq_jc_clock_t now = ajpq_jc_clock_now();
+  acc->wall += now.wall - t->wall;
+  acc->cpu += now.cpu - t->cpu;
+  *t = now;
+}
+
+/* One evaluation, timed into res->time.eval. */
+static ajpq_status_t timed_reward(ajpq_jc_reward_fn reward, void *user, const ajpq_jc_strategy_t *s,
+                                  double *r, double *m, ajpq_jc_search_result_t *res) {
+  ajpq_jc_clock_t t = ajpq_jc_clock_now();
+  ajpq_status_t st = reward(user, s, r, m);
+  ajpq_jc_clock_add(&res->time.eval, t);
+  res->time.evals++;
+  return st;
+}
 
 static const double *g_key;
 static int cmp_asc(const void *a, const void *b) {
@@ -88,6 +124,7 @@ static bool ctx_init(ctx_t *c, const ajpq_channel_graph_t *g, const ajpq_jc_conf
   memset(c, 0, sizeof *c);
   c->g = g;
   c->cfg = cfg;
+  c->enf = cfg;
   int L = g->n_layers;
   ajpq_jc_cost_fp32(g, &c->fp32);
   c->min = ajpq_jc_strategy_create(g);
@@ -326,7 +363,7 @@ static void progress(const ajpq_jc_search_opts_t *o, const char *phase, int ep, 
                      double best_r, double best_m, double ratio, double t0, bool final) {
   if (o->quiet)
     return;
-  double el = (double)clock() / CLOCKS_PER_SEC - t0;
+  double el = ajpq_jc_clock_now().wall - t0;
   double eta = ep > 0 ? el / ep * (total - ep) : 0;
   if (o->progress_tty) {
     int w = 24, fill = total ? ep * w / total : w;
@@ -442,151 +479,23 @@ out:
   return raises;
 }
 
-/* Shifts every kept channel of layer l by `dir` (+1/-1) candidate steps,
- * never to 0 bits and never past the candidate set; a uniform shift keeps
- * the layer monotone in importance. Returns false when nothing changed. */
-static bool shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int l, int dir) {
-  bool changed = false;
-  for (int64_t ch = 0; ch < s->n_chan[l]; ch++) {
-    int b = s->bits[l][ch], ci = -1;
-    for (int q = 0; q < cfg->n_cand; q++)
-      if (cfg->cand[q] == b)
-        ci = q;
-    if (b == 0 || ci < 0 || ci + dir < 0 || ci + dir >= cfg->n_cand)
-      continue;
-    s->bits[l][ch] = (uint8_t)cfg->cand[ci + dir];
-    changed = true;
-  }
-  return changed;
-}
-
-/* Budget filling by whole-layer steps (every searched policy, after
- * enforcement): round-robin over the layers in program order, raise a
- * layer's kept channels by one candidate step if every budget still holds,
- * until no layer can be raised. Keeps each layer's importance profile and the
- * erasure; the budget is used instead of being left on the table. Returns the
- * number of raises. */
-static int fill_layers(ctx_t *c, ajpq_jc_strategy_t *s) {
-  const ajpq_channel_graph_t *g = c->g;
-  const ajpq_jc_config_t *cfg = c->cfg;
-  int raises = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int l = 0; l < g->n_layers; l++) {
-      if (cfg->skip && cfg->skip[l])
-        continue;
-      ajpq_jc_strategy_copy(c->tmp, s);
-      if (!shift_layer(cfg, c->tmp, l, +1))
-        continue;
-      ajpq_costmodel_cost_t cc;
-      ajpq_jc_cost(g, cfg, c->tmp, &cc, NULL);
-      if (!ajpq_jc_within_budget(cfg, &cc, &c->fp32))
-        continue;
-      memcpy(s->bits[l], c->tmp->bits[l], (size_t)s->n_chan[l]);
-      raises++;
-      changed = true;
-    }
-  }
-  return raises;
-}
-
-/* Post-search local refinement of the ajpq policy (deterministic, same
- * evaluator and budget as the search; docs/search.md "Refinement"):
- *  1. sensitivity: for every layer, the reward of `best` with that layer's
- *     kept channels one candidate step lower (L evaluations);
- *  2. up to `passes` sweeps over the layers in program order: raise layer i
- *     by one step; while the budget does not hold, lower the not-yet-lowered
- *     layer whose one-step reduction cost the least reward (ties: the one
- *     saving more bytes); evaluate; keep the move if the reward improves.
- * Erasure is never changed. Returns NULL or the evaluator's error. */
-static ajpq_status_t refine(ctx_t *c, const ajpq_jc_search_opts_t *o, ajpq_jc_reward_fn reward,
-                            void *user, ajpq_jc_strategy_t *best, ajpq_jc_search_result_t *res,
-                            int passes) {
-  const ajpq_channel_graph_t *g = c->g;
-  const ajpq_jc_config_t *cfg = c->cfg;
-  int L = g->n_layers;
-  double *sens = malloc((size_t)L * sizeof(double));
-  int *order = malloc((size_t)L * sizeof(int));
-  uint8_t *low = malloc((size_t)L);
-  ajpq_jc_strategy_t *t = c->tmp;
-  ajpq_status_t st = NULL;
-  if (!sens || !order || !low) {
-    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-    goto out;
-  }
-  double cur_r = res->best_reward, cur_m = res->best_metric;
-  for (int l = 0; l < L && !st; l++) {
-    order[l] = l;
-    sens[l] = INFINITY; /* cannot be lowered */
-    if (cfg->skip && cfg->skip[l])
-      continue;
-    ajpq_jc_strategy_copy(t, best);
-    if (!shift_layer(cfg, t, l, -1))
-      continue;
-    double r, m;
-    st = reward(user, t, &r, &m);
-    res->refine_evals++;
-    sens[l] = cur_r - r;
-  }
-  /* least sensitive first (stable by layer index) */
-  for (int i = 1; i < L; i++)
-    for (int j = i; j > 0 && sens[order[j]] < sens[order[j - 1]]; j--) {
-      int x = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = x;
-    }
-  for (int p = 0; p < passes && !st; p++) {
-    int moves = 0;
-    for (int i = 0; i < L && !st; i++) {
-      if (cfg->skip && cfg->skip[i])
-        continue;
-      ajpq_jc_strategy_copy(t, best);
-      if (!shift_layer(cfg, t, i, +1))
-        continue;
-      memset(low, 0, (size_t)L);
-      low[i] = 1;
-      ajpq_costmodel_cost_t cc;
-      ajpq_jc_cost(g, cfg, t, &cc, NULL);
-      bool ok = ajpq_jc_within_budget(cfg, &cc, &c->fp32);
-      for (int k = 0; k < L && !ok; k++) {
-        int j = order[k];
-        if (low[j] || !isfinite(sens[j]) || (cfg->skip && cfg->skip[j]))
-          continue;
-        if (!shift_layer(cfg, t, j, -1))
-          continue;
-        low[j] = 1;
-        ajpq_jc_cost(g, cfg, t, &cc, NULL);
-        ok = ajpq_jc_within_budget(cfg, &cc, &c->fp32);
-      }
-      if (!ok)
-        continue;
-      double r, m;
-      st = reward(user, t, &r, &m);
-      res->refine_evals++;
-      if (!st && r > cur_r) {
-        cur_r = r;
-        cur_m = m;
-        ajpq_jc_strategy_copy(best, t);
-        res->refine_moves++;
-        moves++;
-      }
-    }
-    if (!o->quiet)
-      fprintf(stderr, "ajpq/refine: pass %d: %d moves, best reward %.4f metric %.4f\n", p + 1,
-              moves, cur_r, cur_m);
-    if (!moves)
-      break;
-  }
-  res->best_reward = cur_r;
-  res->best_metric = cur_m;
-out:
-  free(sens);
-  free(order);
-  free(low);
-  return st;
-}
-
 typedef enum { MODE_JOINT, MODE_RANDOM, MODE_LAYERWISE, MODE_PRUNE_FLOAT } mode_t_;
+
+/* One agent's end of episode (store the transitions, run the updates). */
+typedef struct {
+  ajpq_rl_ddpg_t *d;
+  int ep, n;
+  const double *S, *N, *A;
+  double r;
+  ajpq_status_t st;
+} end_job_t;
+
+static void *end_job_run(void *p) {
+  end_job_t *j = p;
+  if (j->d)
+    j->st = ajpq_rl_ddpg_end_episode(j->d, j->ep, j->n, j->S, j->N, j->A, j->r);
+  return NULL;
+}
 
 /* Runs `episodes` episodes of one mode. base: erasure fixed from a previous
  * phase (layer-wise on a pruned model), or NULL. */
@@ -623,12 +532,17 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
   double *A1 = malloc((size_t)L * sizeof(double)), *A2 = malloc((size_t)L * 2 * sizeof(double));
   if (!st && (!S || !S1 || !N1 || !S2 || !N2 || !A1 || !A2))
     st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-  double t0 = (double)clock() / CLOCKS_PER_SEC;
+  double t0 = ajpq_jc_clock_now().wall;
+  /* the two agents of MODE_JOINT are independent: update them on two threads
+   * (each agent's numbers are exactly those of a sequential run) */
+  bool par = lay && chn && o->threads != 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
   for (int ep = 0; ep < episodes && !st; ep++) {
+    ajpq_jc_clock_t tl = ajpq_jc_clock_now();
     reset_episode(c, base);
     for (int l = 0; l < L; l++) {
       double *s = S1 + (size_t)l * NS;
       layer_state(c, l, s);
+      lap(&res->time.budget, &tl);
       double sp = -1, a[2] = {1, 1}, eff[3];
       int hi = c->cfg->n_cand - 1, lo = hi, fixed = 0;
       if (mode == MODE_RANDOM) {
@@ -652,8 +566,10 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
         hi = act_index(c->cfg, a[0]);
         lo = mode == MODE_LAYERWISE ? hi : act_index(c->cfg, a[1]);
       }
+      lap(&res->time.agent, &tl);
       apply_layer(c, l, mode == MODE_LAYERWISE ? -1 : sp, hi, lo, fixed, eff);
       memcpy(c->prev, eff, sizeof c->prev);
+      lap(&res->time.budget, &tl);
     }
     /* next states */
     for (int l = 0; l < L; l++) {
@@ -664,27 +580,39 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
                (NS + 1) * sizeof(double));
       }
     }
-    int changes = ajpq_jc_enforce(g, c->cfg, &c->fp32, c->cur);
+    int changes = ajpq_jc_enforce(g, c->enf, &c->fp32, c->cur);
     if (changes < 0) {
       st = ajpq_status_make(AJPQ_INTERNAL, "budget enforcement failed in episode %d", ep);
       break;
     }
     if (o->fill_budget && mode != MODE_PRUNE_FLOAT)
       fill_budget(c, c->cur);
-    if (mode != MODE_PRUNE_FLOAT)
-      fill_layers(c, c->cur);
+    if (mode != MODE_PRUNE_FLOAT && ajpq_jc_fill_layers(g, c->cfg, &c->fp32, c->cur) < 0) {
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      break;
+    }
+    lap(&res->time.budget, &tl);
     double r, m;
-    st = reward(user, c->cur, &r, &m);
+    st = timed_reward(reward, user, c->cur, &r, &m, res);
     if (st)
       break;
+    tl = ajpq_jc_clock_now();
+    if (mode == MODE_LAYERWISE && chn)
+      for (int l = 0; l < L; l++)
+        A2[l] = A2[(size_t)l * 2]; /* 1-D actions packed */
+    end_job_t jl = {lay, ep, L, S1, N1, A1, r, NULL}, jc = {chn, ep, L, S2, N2, A2, r, NULL};
+    pthread_t th;
+    bool threaded = par && ep >= o->warmup && pthread_create(&th, NULL, end_job_run, &jc) == 0;
     if (lay)
-      st = ajpq_rl_ddpg_end_episode(lay, ep, L, S1, N1, A1, r);
-    if (!st && chn) {
-      if (mode == MODE_LAYERWISE)
-        for (int l = 0; l < L; l++)
-          A2[l] = A2[(size_t)l * 2]; /* 1-D actions packed */
-      st = ajpq_rl_ddpg_end_episode(chn, ep, L, S2, N2, A2, r);
-    }
+      end_job_run(&jl);
+    if (threaded)
+      pthread_join(th, NULL);
+    else if (chn)
+      end_job_run(&jc);
+    st = jl.st ? jl.st : jc.st;
+    if (jl.st && jc.st)
+      ajpq_status_free(jc.st);
+    lap(&res->time.agent, &tl);
     if (res->reward_curve)
       res->reward_curve[res->episodes_run] = r;
     res->episodes_run++;
@@ -728,13 +656,21 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
     ctx_free(&c);
     return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory for the search");
   }
-  double t0 = (double)clock() / CLOCKS_PER_SEC;
+  ajpq_jc_clock_t t0 = ajpq_jc_clock_now();
   ajpq_status_t st = NULL;
   switch (o->policy) {
   case AJPQ_JC_POLICY_AJPQ:
     st = run_phase(&c, o, MODE_JOINT, episodes, NULL, reward, user, best, res, "ajpq", o->seed);
-    if (!st && o->refine_passes > 0)
-      st = refine(&c, o, reward, user, best, res, o->refine_passes);
+    if (!st && o->refine_passes > 0) {
+      ajpq_jc_clock_t tr = ajpq_jc_clock_now();
+      ajpq_jc_refine_result_t rr = {.reward = res->best_reward, .metric = res->best_metric};
+      st = ajpq_jc_refine(g, cfg, &c.fp32, reward, user, o->refine_passes, o->quiet, best, &rr);
+      res->best_reward = rr.reward;
+      res->best_metric = rr.metric;
+      res->refine_evals = rr.evals;
+      res->refine_moves = rr.moves;
+      ajpq_jc_clock_add(&res->time.refine, tr);
+    }
     break;
   case AJPQ_JC_POLICY_RANDOM:
     st = run_phase(&c, o, MODE_RANDOM, episodes, NULL, reward, user, best, res, "random", o->seed);
@@ -748,12 +684,12 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
     }
     memset(fixed, 1, (size_t)g->n_groups);
     nz.group_fixed = fixed;
-    c.cfg = &nz;
+    c.cfg = c.enf = &nz;
     for (int l = 0; l < g->n_layers; l++)
       c.n_led[l] = 0;
     st = run_phase(&c, o, MODE_LAYERWISE, episodes, NULL, reward, user, best, res, "layer-wise",
                    o->seed);
-    c.cfg = cfg;
+    c.cfg = c.enf = cfg;
     free(fixed);
     break;
   }
@@ -794,6 +730,13 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
                    o->seed);
     ctx_free(&ca);
     res->episodes_run = ra.episodes_run;
+    ajpq_jc_clock_t *dst[] = {&res->time.eval, &res->time.agent, &res->time.budget},
+                    *src[] = {&ra.time.eval, &ra.time.agent, &ra.time.budget};
+    for (int k = 0; k < 3; k++) {
+      dst[k]->wall += src[k]->wall;
+      dst[k]->cpu += src[k]->cpu;
+    }
+    res->time.evals += ra.time.evals;
     if (!st) {
       /* phase B: per-layer bits on the pruned model, real budget */
       ajpq_jc_config_t nz = *cfg;
@@ -811,12 +754,14 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
           for (int64_t ch = 0; ch < g->layers[l].desc.cout; ch++)
             if (pruned->bits[l][ch])
               pruned->bits[l][ch] = (uint8_t)cfg->cand[cfg->n_cand - 1];
-        ajpq_jc_config_t enf = *cfg; /* enforcement may still erase */
+        /* the bits alone may not reach the budget from phase A's model (per-channel
+         * metadata and biases stay): enforcement may then erase further, least
+         * important groups first, under the real configuration */
+        c.enf = cfg;
         int eb = episodes - ea > 0 ? episodes - ea : 1;
         st = run_phase(&c, o, MODE_LAYERWISE, eb, pruned, reward, user, best, res,
                        "two-step/quantize", o->seed + 1);
-        (void)enf;
-        c.cfg = cfg;
+        c.cfg = c.enf = cfg;
         free(fixed);
       }
     }
@@ -851,7 +796,7 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
       break;
     }
     double r, m;
-    st = reward(user, s, &r, &m);
+    st = timed_reward(reward, user, s, &r, &m, res);
     if (!st) {
       res->best_reward = r;
       res->best_metric = m;
@@ -864,7 +809,8 @@ ajpq_status_t ajpq_jc_search(const ajpq_channel_graph_t *g, const ajpq_jc_config
     break;
   }
   }
-  res->seconds = (double)clock() / CLOCKS_PER_SEC - t0;
+  ajpq_jc_clock_add(&res->time.total, t0);
+  res->seconds = res->time.total.wall;
   ctx_free(&c);
   return st;
 }

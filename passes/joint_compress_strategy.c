@@ -8,9 +8,12 @@
  *                "bits": [8, 0, 4, ...],          (original channel order)
  *                "importance": [1.5, 0.2, ...]}]}
  *
- * Written to FILE.tmp and renamed on success. Numbers use %.17g so a
- * strategy round-trips exactly. */
+ * Built with cJSON (its shortest round-tripping number format, so a strategy
+ * round-trips exactly) and written all-or-nothing through ajpq_output.h
+ * (temporary file renamed on success). */
 #include "ajpq_joint_compress.h"
+
+#include "ajpq_output.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -20,52 +23,76 @@
 
 
 
+/* Adds `n` integers / doubles as a JSON array member (NULL on OOM). */
+static cJSON *add_bits(cJSON *obj, const char *key, const uint8_t *v, int64_t n) {
+  cJSON *a = cJSON_AddArrayToObject(obj, key);
+  for (int64_t i = 0; a && i < n; i++) {
+    cJSON *x = cJSON_CreateNumber(v[i]);
+    if (!x || !cJSON_AddItemToArray(a, x)) {
+      cJSON_Delete(x);
+      return NULL;
+    }
+  }
+  return a;
+}
+
+static cJSON *add_doubles(cJSON *obj, const char *key, const double *v, int64_t n) {
+  cJSON *a = cJSON_AddArrayToObject(obj, key);
+  for (int64_t i = 0; a && i < n; i++) {
+    cJSON *x = cJSON_CreateNumber(v ? v[i] : 0.0);
+    if (!x || !cJSON_AddItemToArray(a, x)) {
+      cJSON_Delete(x);
+      return NULL;
+    }
+  }
+  return a;
+}
+
 ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
                                      const ajpq_jc_strategy_t *s,
                                      const ajpq_jc_strategy_meta_t *meta) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 5);
-  if (!tmp)
-    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-  snprintf(tmp, n + 5, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    ajpq_status_t st =
-        ajpq_status_make(AJPQ_IO_ERROR, "cannot write strategy '%s': %s", path, strerror(errno));
-    free(tmp);
-    return st;
-  }
-  fprintf(f, "{\n  \"version\": 1,\n  \"policy\": ");
-  ajpq_cg_json_string(f, meta->policy);
-  fprintf(f, ",\n  \"seed\": %llu,\n  \"metric\": ", (unsigned long long)meta->seed);
-  ajpq_cg_json_string(f, meta->metric);
-  fprintf(f, ",\n  \"metric_fp32\": %.17g,\n  \"metric_result\": %.17g,\n  \"budget\": ",
-          meta->metric_fp32, meta->metric_result);
-  ajpq_cg_json_string(f, meta->budget_text);
-  fprintf(f, ",\n  \"layers\": [");
-  for (int l = 0; l < g->n_layers; l++) {
+  cJSON *root = cJSON_CreateObject();
+  bool ok = root && cJSON_AddNumberToObject(root, "version", 1) &&
+            cJSON_AddStringToObject(root, "policy", meta->policy ? meta->policy : "") &&
+            cJSON_AddNumberToObject(root, "seed", (double)meta->seed) &&
+            cJSON_AddStringToObject(root, "metric", meta->metric ? meta->metric : "") &&
+            cJSON_AddNumberToObject(root, "metric_fp32", meta->metric_fp32) &&
+            cJSON_AddNumberToObject(root, "metric_result", meta->metric_result) &&
+            cJSON_AddStringToObject(root, "budget", meta->budget_text ? meta->budget_text : "");
+  cJSON *layers = ok ? cJSON_AddArrayToObject(root, "layers") : NULL;
+  ok = ok && layers;
+  for (int l = 0; ok && l < g->n_layers; l++) {
     const ajpq_cg_layer_t *L = &g->layers[l];
-    fprintf(f, "%s\n    {\"name\": ", l ? "," : "");
-    ajpq_cg_json_string(f, L->name);
-    fprintf(f, ", \"op\": \"%s\", \"bits\": [", ajpq_cg_op_name(L->op_kind));
-    for (int64_t c = 0; c < L->desc.cout; c++)
-      fprintf(f, "%s%d", c ? ", " : "", s->bits[l][c]);
-    fprintf(f, "], \"importance\": [");
-    for (int64_t c = 0; c < L->desc.cout; c++)
-      fprintf(f, "%s%.9g", c ? ", " : "", L->importance ? L->importance[c] : 0.0);
-    fprintf(f, "]}");
+    cJSON *e = cJSON_CreateObject();
+    ok = e && cJSON_AddItemToArray(layers, e);
+    if (!ok) {
+      cJSON_Delete(e);
+      break;
+    }
+    ok = cJSON_AddStringToObject(e, "name", L->name) &&
+         cJSON_AddStringToObject(e, "op", ajpq_cg_op_name(L->op_kind)) &&
+         add_bits(e, "bits", s->bits[l], L->desc.cout) &&
+         add_doubles(e, "importance", L->importance, L->desc.cout);
   }
-  fprintf(f, "\n  ]\n}\n");
-  bool ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (ok && rename(tmp, path) != 0)
-    ok = false;
-  ajpq_status_t st = NULL;
-  if (!ok) {
-    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write strategy '%s': %s", path, strerror(errno));
-    remove(tmp);
+  if (ok && meta->act_cfg) /* activation settings, for ajpq-apply-strategy (actq) */
+    ok = ajpq_jc_act_settings_add(root, g, meta->act_cfg, meta->act_calibration,
+                                  meta->act_samples);
+  char *text = ok ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  if (!text)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory writing strategy '%s'", path);
+  ajpq_output_t out;
+  ajpq_status_t st = ajpq_output_open(&out, path);
+  if (!st) {
+    size_t n = strlen(text);
+    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
+      ajpq_output_abort(&out);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write strategy '%s'", path);
+    } else {
+      st = ajpq_output_commit(&out);
+    }
   }
-  free(tmp);
+  cJSON_free(text);
   return st;
 }
 

@@ -92,6 +92,12 @@ ajpq_status_t ajpq_rl_mlp_forward(ajpq_rl_mlp_t *m, int n, const double *x, doub
  * writes ∂L/∂x [n][in]. */
 void ajpq_rl_mlp_backward(ajpq_rl_mlp_t *m, int n, const double *dy, double *dx);
 
+/* As ajpq_rl_mlp_backward, but computes only ∂L/∂x into dx [n][in] and
+ * leaves the gradient vector untouched (the DDPG actor step needs ∂Q/∂a
+ * through the critic, not the critic's weight gradients: one 300×300 GEMM
+ * and the bias sums fewer per update). */
+void ajpq_rl_mlp_backward_input(ajpq_rl_mlp_t *m, int n, const double *dy, double *dx);
+
 /* dst ← src (same architecture). */
 void ajpq_rl_mlp_copy(ajpq_rl_mlp_t *dst, const ajpq_rl_mlp_t *src);
 /* target ← τ·src + (1 − τ)·target (same architecture). */

@@ -262,7 +262,7 @@ static double update(ajpq_rl_ddpg_t *d) {
   }
   for (int b = 0; b < B; b++)
     d->bdq[b] = -1.0 / B;
-  ajpq_rl_mlp_backward(d->critic, B, d->bdq, d->bdsa);
+  ajpq_rl_mlp_backward_input(d->critic, B, d->bdq, d->bdsa);
   for (int b = 0; b < B; b++)
     memcpy(d->bda + (size_t)b * A, d->bdsa + (size_t)b * (S + A) + S, A * sizeof(double));
   ajpq_rl_mlp_backward(d->actor, B, d->bda, NULL);

@@ -12,7 +12,9 @@
 # - Conversion: scripts/convert-data.py with Debian's /usr/bin/python3 + python3-numpy
 #   (preprocessing and cache layout: docs/data.md).
 # - Offline once fetched: when $AJPQ_DATA/.complete holds the current recipe stamp (sha256 of
-#   this script, data-sources.txt and convert-data.py) the script exits at once, silently.
+#   this script, data-sources.txt and convert-data.py) and every raw file still matches its
+#   sha256 pin, the script exits silently; a damaged raw file is refetched (and everything
+#   reconverted).
 #   A changed recipe refetches what no longer verifies and reconverts everything.
 # - Atomic: downloads and conversions go to a temp dir inside the cache, are verified, then
 #   renamed into place; .complete is written last.  A failure leaves no half-written file,
@@ -36,9 +38,19 @@ done
 recipe=$(cat "$0" "$sources" "$converter" | sha256sum | cut -d' ' -f1)
 stamp_ok() { [ -f "$data/.complete" ] && [ "$(head -n 1 "$data/.complete")" = "recipe $recipe" ]; }
 
-# Fast path: complete and current -> nothing to do, nothing printed.
+# Raw files still match their pins? (sha256 of ~90 MB: ~0.3 s CPU.) A damaged cache used to pass
+# the fast path silently: a flipped byte in the BlazeFace model gave accuracy 0.50 instead of 0.99.
+raw_ok() {
+  grep -v '^[[:space:]]*#' "$sources" | grep -v '^[[:space:]]*$' |
+    awk '{print $6 "  " $5}' | (cd "$data" && sha256sum --quiet -c --status - 2>/dev/null)
+}
+
+# Fast path: complete, current and intact -> nothing to do, nothing printed.
 if [ $force = 0 ] && stamp_ok; then
-  exit 0
+  if raw_ok; then
+    exit 0
+  fi
+  say "a cached file no longer matches its sha256 pin: refetching (scripts/data-sources.txt)"
 fi
 
 mkdir -p "$data" || die "cannot create the data cache $data"
@@ -46,7 +58,7 @@ mkdir -p "$data" || die "cannot create the data cache $data"
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$data/.lock"
   flock 9
-  if [ $force = 0 ] && stamp_ok; then
+  if [ $force = 0 ] && stamp_ok && raw_ok; then
     exit 0
   fi
 fi

@@ -234,8 +234,8 @@ def print_table(r):
         print("%-26s %16s %16s   %s" % (name, a, b, ratio))
     print("(executor: ajpq-runner's reference executor, OpenBLAS for fp32; compiled: "
           "ajpq-translate --mlir-to-obj, fp32 through upstream MLIR's lowering; batch 1, 1 thread)")
-    print("search: policy %s, %s, %d episodes, seed %d, %.1f s; budget %s" %
-          (s["policy"], s["budget"], s["episodes"], s["seed"], s["seconds"],
+    print("search: policy %s, target-size-ratio=%g, %d episodes, seed %d, %.1f s; budget %s" %
+          (s["policy"], s["target_size_ratio"], s["episodes"], s["seed"], s["seconds"],
            "met" if r["budget_met"] else "NOT MET"))
 
 

@@ -301,7 +301,17 @@ static void test_manifest(void) {
   static const struct { const char *name, *text; } bad[] = {
       {"no-inputs.json", "{\"data\": {}}"},
       {"bad-range.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"evaluation\": [[5, 2]]}}"},
-      {"bad-post.json", "{\"data\": {\"inputs\": \"a\"}, \"postprocess\": {\"kind\": \"softmax\"}}"},
+      {"bad-post.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"calibration\": [[0, 1]], "
+                        "\"evaluation\": [[1, 2]]}, \"postprocess\": {\"kind\": \"softmax\"}}"},
+      {"no-splits.json", "{\"data\": {\"inputs\": \"a\"}}"},
+      {"empty-cal.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"calibration\": [[3, 3]], "
+                         "\"evaluation\": [[0, 2]]}}"},
+      {"no-eval.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"calibration\": [[0, 2]], "
+                       "\"evaluation\": []}}"},
+      {"dup-cal.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"calibration\": [[0, 2], [1, 3]], "
+                       "\"evaluation\": [[4, 5]]}}"},
+      {"overlap.json", "{\"data\": {\"inputs\": \"a\"}, \"splits\": {\"calibration\": [[0, 2], [5, 9]], "
+                       "\"evaluation\": [[2, 5], [8, 12]]}}"},
       {"not-json.json", "{\"data\": "},
       {"bad-shapes.json", "{\"model\": {\"mlir_input_shapes\": [7]}, \"data\": {\"inputs\": \"a\"}}"},
   };

@@ -3,7 +3,11 @@
 // does not; the output runs through upstream mlir-opt/mlir-translate.
 // RUN: ajpq-opt --ajpq-lower-to-kernels="target-features=+avx512f,+avx512bw,+avx512vnni" %s | FileCheck %s --check-prefixes=CHECK,VNNI
 // RUN: ajpq-opt --ajpq-lower-to-kernels="target-features=+avx2,+fma" %s | FileCheck %s --check-prefixes=CHECK,PORT
+// RUN: env AJPQ_FUSE_QUANT=1 ajpq-opt --ajpq-lower-to-kernels="target-features=+avx512f,+avx512bw,+avx512vnni" %s | FileCheck %s --check-prefix=FQ
 // RUN: ajpq-opt --ajpq-lower-to-kernels="target-features=+avx512f,+avx512bw,+avx512vnni" %s \
+// RUN:   | mlir-opt --pass-pipeline="builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts)" \
+// RUN:   | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
+// RUN: env AJPQ_FUSE_QUANT=1 ajpq-opt --ajpq-lower-to-kernels="target-features=+avx512f,+avx512bw,+avx512vnni" %s \
 // RUN:   | mlir-opt --pass-pipeline="builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor),one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts)" \
 // RUN:   | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
@@ -14,19 +18,20 @@
 // CHECK: %[[QO:.*]] = memref.alloc()
 // CHECK: call @__ajpq_k0(%[[Q]], %[[QO]])
 // CHECK: bufferization.to_tensor %[[QO]] restrict writable
-// CHECK: call @__ajpq_k1(
-// CHECK: call @__ajpq_k2(
-// CHECK: call @__ajpq_k3(
-// CHECK: call @__ajpq_k4(
+// Calls carry the kernel kind; by default nothing after the GEMM here fuses
+// (a quantize joins only with AJPQ_FUSE_QUANT=1, prefix FQ).
+// VNNI: call @__ajpq_k1({{.*}}) {ajpq.fused = "", ajpq.kernel = "gemm"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xf32>)
+// PORT: call @__ajpq_k1({{.*}}ajpq.kernel = "reduction"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xf32>)
+// CHECK: call @__ajpq_k2({{.*}}ajpq.kernel = "quantize"
+// CHECK: call @__ajpq_k3({{.*}}ajpq.kernel = "depthwise"
+// CHECK: call @__ajpq_k4({{.*}}ajpq.kernel = "direct-f32"
 // CHECK: tosa.clamp
-// CHECK: call @__ajpq_k5(
-// CHECK: call @__ajpq_k6(
+// CHECK: call @__ajpq_k5({{.*}}ajpq.kernel = "gather"
+// CHECK: call @__ajpq_k6({{.*}}ajpq.kernel = "scatter"
+// FQ: call @__ajpq_k1({{.*}}) {ajpq.fused = "+quantize", ajpq.kernel = "gemm"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xi8>)
+// FQ-NOT: ajpq.kernel = "quantize"
+// FQ: call @__ajpq_k2({{.*}}ajpq.kernel = "depthwise"
 // CHECK: return
-// PORT-NOT: vpdpbusd
-// VNNI-DAG: llvm.func internal @__ajpq_dpbusd({{.*}}"min-legal-vector-width", "512"
-// VNNI-DAG: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// VNNI-DAG: func.func private @__ajpq_k1({{.*}}"min-legal-vector-width", "512"
-// CHECK-DAG: memref.global "private" constant @__ajpq_k1_w0 : memref<{{[0-9]+}}xi8> = dense<
 func.func @model(%x: tensor<1x6x6x8xf32>) -> tensor<1x5xf32> {
   %q = "ajpq.quantize"(%x) {scale = 0.05 : f32, zero_point = -3 : i32, bits = 8 : i32} : (tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xi8>
   %c = "ajpq.conv2d"(%q) {weights = dense<[2, 55, -114, 110, -1, -102, -48, -71, 62, 112, -2, 66, -76, -1, -122, -18, 80, 15, -35, 71, -47, -92, -57, 99, -64, -61, -128, -126, -21, -18, -44, -43, 20, 32, -27, -24, -35, -28, 68, 24, -117, 56, 84, -44, -54, 7, -95, 41, 26, -127, 45, -95, 30, 53, 28, 118, 33, -34, 118, 113, -38, -99, 3, -117, 55, 78, -119, 86, 59, 64, -124, 103, -105, -36, -28, -68, -3, 108, 48, 53, 0, 108, -73, 60, 23, -110, 93, -82, -22, 46, 57, -53, 46, 13, -81, 31, 34, 28, -38, -88, -52, 30, 119, -46, -104, -87, 79, -112, -7, 48, 0, 105, 87, -54, -100, -112, 124, 43, -22, -62, -61, 83, -74, -42, 94, 62, -52, -98, 87, 22, -56, 104, -42, 104, 121]> : tensor<135xi8>, format = "ajpq.rowpacked-lsb", bits = array<i8: 4, 8, 3>, kept = array<i32: 0, 2, 3>, orig_channels = 4 : i64, scale = array<f32: 0.1, 0.01, 0.2>, zero_point = array<f32: 8.0, 128.0, 4.0>, bias = array<f32: 0.5, -0.25, 0.0>, kernel = array<i64: 3, 3, 8>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64, input_scale = 0.05 : f32, input_zero_point = -3 : i32} : (tensor<1x6x6x8xi8>) -> tensor<1x6x6x3xf32>
@@ -39,6 +44,45 @@ func.func @model(%x: tensor<1x6x6x8xf32>) -> tensor<1x5xf32> {
   %g = "ajpq.gather"(%a) {axis = 1 : i64, indices = array<i32: 0, 2, 4>} : (tensor<1x5xf32>) -> tensor<1x3xf32>
   %s = "ajpq.scatter"(%g) {axis = 1 : i64, indices = array<i32: 0, 2, 4>, size = 5 : i64, fill = array<f32: 0.0, 1.0, 0.0, 2.0, 0.0>} : (tensor<1x3xf32>) -> tensor<1x5xf32>
   return %s : tensor<1x5xf32>
+}
+
+// A conv (GEMM, VNNI) followed by a residual add, a ReLU6 clamp and a
+// quantize whose input is also returned: one kernel call with the residual as
+// an extra argument writes the clamped f32 value (the add and clamp are gone),
+// then a quantize call; with AJPQ_FUSE_QUANT=1 the kernel also writes the int8
+// quantization. With a second user of the add, nothing after the conv fuses.
+// CHECK-LABEL: func.func @fused
+// VNNI-NOT: tosa.add
+// VNNI-NOT: tosa.clamp
+// VNNI: call @{{.*}}) {ajpq.fused = "+add+clamp", ajpq.kernel = "gemm"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xf32>, memref<1x6x6x3xf32>) -> ()
+// VNNI: ajpq.kernel = "quantize"
+// FQ: call @{{.*}}) {ajpq.fused = "+add+clamp+quantize", ajpq.kernel = "gemm"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xf32>, memref<1x6x6x3xf32>, memref<1x6x6x3xi8>) -> ()
+// FQ-NOT: ajpq.kernel = "quantize"
+// PORT: tosa.add
+// PORT: tosa.clamp
+// CHECK-LABEL: func.func @unfusable
+// VNNI: call @{{.*}}) {ajpq.fused = "", ajpq.kernel = "gemm"
+// CHECK: tosa.add
+// CHECK: tosa.clamp
+// PORT-NOT: vpdpbusd
+// VNNI-DAG: llvm.func internal @__ajpq_dpbusd({{.*}}"min-legal-vector-width", "512"
+// VNNI-DAG: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-DAG: func.func private @__ajpq_k1({{.*}}"min-legal-vector-width", "512"
+// CHECK-DAG: memref.global "private" constant @__ajpq_k1_w0 : memref<{{[0-9]+}}xi8> = dense<
+func.func @fused(%x: tensor<1x6x6x8xf32>, %res: tensor<1x6x6x3xf32>) -> (tensor<1x6x6x3xf32>, tensor<1x6x6x3xi8>) {
+  %q = "ajpq.quantize"(%x) {scale = 0.05 : f32, zero_point = -3 : i32, bits = 8 : i32} : (tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xi8>
+  %c = "ajpq.conv2d"(%q) {weights = dense<[2, 55, -114, 110, -1, -102, -48, -71, 62, 112, -2, 66, -76, -1, -122, -18, 80, 15, -35, 71, -47, -92, -57, 99, -64, -61, -128, -126, -21, -18, -44, -43, 20, 32, -27, -24, -35, -28, 68, 24, -117, 56, 84, -44, -54, 7, -95, 41, 26, -127, 45, -95, 30, 53, 28, 118, 33, -34, 118, 113, -38, -99, 3, -117, 55, 78, -119, 86, 59, 64, -124, 103, -105, -36, -28, -68, -3, 108, 48, 53, 0, 108, -73, 60, 23, -110, 93, -82, -22, 46, 57, -53, 46, 13, -81, 31, 34, 28, -38, -88, -52, 30, 119, -46, -104, -87, 79, -112, -7, 48, 0, 105, 87, -54, -100, -112, 124, 43, -22, -62, -61, 83, -74, -42, 94, 62, -52, -98, 87, 22, -56, 104, -42, 104, 121]> : tensor<135xi8>, format = "ajpq.rowpacked-lsb", bits = array<i8: 4, 8, 3>, kept = array<i32: 0, 2, 3>, orig_channels = 4 : i64, scale = array<f32: 0.1, 0.01, 0.2>, zero_point = array<f32: 8.0, 128.0, 4.0>, bias = array<f32: 0.5, -0.25, 0.0>, kernel = array<i64: 3, 3, 8>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64, input_scale = 0.05 : f32, input_zero_point = -3 : i32} : (tensor<1x6x6x8xi8>) -> tensor<1x6x6x3xf32>
+  %a = tosa.add %res, %c : (tensor<1x6x6x3xf32>, tensor<1x6x6x3xf32>) -> tensor<1x6x6x3xf32>
+  %r = tosa.clamp %a {min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<1x6x6x3xf32>) -> tensor<1x6x6x3xf32>
+  %q2 = "ajpq.quantize"(%r) {scale = 0.1 : f32, zero_point = 0 : i32, bits = 8 : i32} : (tensor<1x6x6x3xf32>) -> tensor<1x6x6x3xi8>
+  return %r, %q2 : tensor<1x6x6x3xf32>, tensor<1x6x6x3xi8>
+}
+
+func.func @unfusable(%x: tensor<1x6x6x8xi8>) -> (tensor<1x6x6x3xf32>, tensor<1x6x6x3xf32>) {
+  %c = "ajpq.conv2d"(%x) {weights = dense<[2, 55, -114, 110, -1, -102, -48, -71, 62, 112, -2, 66, -76, -1, -122, -18, 80, 15, -35, 71, -47, -92, -57, 99, -64, -61, -128, -126, -21, -18, -44, -43, 20, 32, -27, -24, -35, -28, 68, 24, -117, 56, 84, -44, -54, 7, -95, 41, 26, -127, 45, -95, 30, 53, 28, 118, 33, -34, 118, 113, -38, -99, 3, -117, 55, 78, -119, 86, 59, 64, -124, 103, -105, -36, -28, -68, -3, 108, 48, 53, 0, 108, -73, 60, 23, -110, 93, -82, -22, 46, 57, -53, 46, 13, -81, 31, 34, 28, -38, -88, -52, 30, 119, -46, -104, -87, 79, -112, -7, 48, 0, 105, 87, -54, -100, -112, 124, 43, -22, -62, -61, 83, -74, -42, 94, 62, -52, -98, 87, 22, -56, 104, -42, 104, 121]> : tensor<135xi8>, format = "ajpq.rowpacked-lsb", bits = array<i8: 4, 8, 3>, kept = array<i32: 0, 2, 3>, orig_channels = 4 : i64, scale = array<f32: 0.1, 0.01, 0.2>, zero_point = array<f32: 8.0, 128.0, 4.0>, kernel = array<i64: 3, 3, 8>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64, input_scale = 0.05 : f32, input_zero_point = -3 : i32} : (tensor<1x6x6x8xi8>) -> tensor<1x6x6x3xf32>
+  %a = tosa.add %c, %c : (tensor<1x6x6x3xf32>, tensor<1x6x6x3xf32>) -> tensor<1x6x6x3xf32>
+  %r = tosa.clamp %a {min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<1x6x6x3xf32>) -> tensor<1x6x6x3xf32>
+  return %r, %a : tensor<1x6x6x3xf32>, tensor<1x6x6x3xf32>
 }
 
 // LLVM: define {{.*}} @model(

@@ -11,7 +11,7 @@
 //    2 + 4 + 9 = 15 packed + 3*(5 + 4) = 27 metadata (zero point 100 at 8 bits
 //    is not 128: asymmetric, zero points stored) + ceil(3/8) = 1 bitmask = 43.
 // RUN: ajpq-opt %s --ajpq-cost-report="json=%t.json" -o /dev/null 2>&1 | FileCheck %s
-// RUN: FileCheck %s --check-prefix=JSON < %t.json
+// RUN: %python %S/Inputs/json_lines.py %t.json | FileCheck %s --check-prefix=JSON
 // CHECK: conv_f32 conv 2 4 2 2 1.500 32 900 86400 33
 // CHECK-NEXT: dw_i8 depthwise 3 3 3 0 4.000 8 243 7776 43
 // CHECK-NEXT: total 5 2 {{[0-9.]+}} 1143 94176 76

@@ -3,7 +3,7 @@
 // BitOPs 6912*32*32 = 7077888, bytes (108 weights + 4 biases)*4 = 448; c2 is
 // 1x1x4 -> 2: 2*64*4 = 512 MACs, 524288 BitOPs, (8+2)*4 = 40 bytes.
 // RUN: ajpq-opt %s --ajpq-cost-report="json=%t.json" -o %t.mlir 2>&1 | FileCheck %s --check-prefix=TABLE
-// RUN: FileCheck %s --check-prefix=JSON < %t.json
+// RUN: %python %S/Inputs/json_lines.py %t.json | FileCheck %s --check-prefix=JSON
 // The IR is unchanged.
 // RUN: ajpq-opt %s -o %t.orig.mlir
 // RUN: diff %t.mlir %t.orig.mlir
@@ -11,9 +11,9 @@
 // TABLE-NEXT: c1 conv 3 4 4 0 32.000 32 6912 7077888 448
 // TABLE-NEXT: c2 conv 4 2 2 0 32.000 32 512 524288 40
 // TABLE-NEXT: total 6 0 32.000 7424 7602176 488
-// JSON: "total": {"weight_bytes": 488, "macs": 7424, "bitops": 7602176, "kept_channels": 6, "erased_channels": 0, "avg_bits": 32.000000, "layers": 2},
-// JSON: {"name": "c1", "op": "tosa.conv2d", "kind": "conv", "cin": 3, "cout": 4, "kept": 4, "erased": 0, "avg_bits": 32.000000, "act_bits": 32, "macs": 6912, "bitops": 7077888, "weight_bytes": 448},
-// JSON-NEXT: {"name": "c2", "op": "tosa.conv2d", "kind": "conv", "cin": 4, "cout": 2, "kept": 2, "erased": 0, "avg_bits": 32.000000, "act_bits": 32, "macs": 512, "bitops": 524288, "weight_bytes": 40}
+// JSON: "total": {"weight_bytes": 488, "macs": 7424, "bitops": 7602176, "kept_channels": 6, "erased_channels": 0, "avg_bits": 32, "layers": 2}
+// JSON: {"name": "c1", "op": "tosa.conv2d", "kind": "conv", "cin": 3, "cout": 4, "kept": 4, "erased": 0, "avg_bits": 32, "act_bits": 32, "macs": 6912, "bitops": 7077888, "weight_bytes": 448}
+// JSON-NEXT: {"name": "c2", "op": "tosa.conv2d", "kind": "conv", "cin": 4, "cout": 2, "kept": 2, "erased": 0, "avg_bits": 32, "act_bits": 32, "macs": 512, "bitops": 524288, "weight_bytes": 40}
 
 func.func @main(%x: tensor<1x8x8x3xf32>) -> tensor<1x8x8x2xf32> {
   %w = "tosa.const"() {values = dense<[[[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], [[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 2.0]], [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 2.0]], [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]], [[[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]], [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]], [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]], [[[-4.0, 4.0, 4.0], [4.0, 4.0, 4.0], [4.0, 4.0, 4.0]], [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0], [4.0, 4.0, 4.0]], [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]]]> : tensor<4x3x3x3xf32>} : () -> tensor<4x3x3x3xf32>

@@ -230,6 +230,26 @@ static double now_ms(void) {
 }
 
 /* Runs the engine over the selected samples; outs[i] receives n samples of output i. */
+/* NaN / Inf in a model output would make every metric meaningless (a NaN score sorts
+ * arbitrarily: AUC came out as 1.0 for a model whose outputs were all NaN). With a metric this
+ * is an error naming the model, the output and the first sample; with --metric none a warning
+ * (the outputs are still saved). Returns true when the run must stop. */
+static bool non_finite(const char *model, const char *out_name, const float *v, int64_t per,
+                       int64_t n, const int64_t *sel, bool fatal) {
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < n * per; ++i)
+    if (!isfinite(v[i]) && bad++ == 0)
+      first = i;
+  if (!bad)
+    return false;
+  fprintf(stderr,
+          "ajpq-runner: %s: %s: output '%s' has %lld non-finite values (NaN/Inf), the first at "
+          "sample %lld, element %lld\n",
+          fatal ? "error" : "warning", model, out_name ? out_name : "?", (long long)bad,
+          (long long)sel[first / per], (long long)(first % per));
+  return fatal;
+}
+
 static ajpq_status_t run_all(const ajpq_runner_engine_t *eng, void *ex, int64_t B,
                              const float *data, int64_t per_sample, const int64_t *sel, int64_t n,
                              float **outs, double *ms) {
@@ -334,6 +354,17 @@ static int parse_post(const char *s, post_t *p) {
 }
 
 /* Per-sample score (max sigmoid) or class row (logits/probabilities of output outs[0]). */
+/* Does the metric read output `i`? max_sigmoid: the listed outputs (none listed: all);
+ * logits / probabilities: the first listed (default 0). */
+static bool metric_reads(const post_t *p, int i) {
+  if (p->kind != AJPQ_POSTPROCESS_MAX_SIGMOID)
+    return i == (p->nouts ? p->outs[0] : 0);
+  for (int j = 0; j < p->nouts; ++j)
+    if (p->outs[j] == i)
+      return true;
+  return p->nouts == 0;
+}
+
 static void max_sigmoid(const post_t *p, float **outs, const int64_t *per, int nout, int64_t n,
                         double *score) {
   for (int64_t s = 0; s < n; ++s) {
@@ -452,8 +483,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ajpq-runner: error: unknown --metric '%s'\n", metric);
     goto done;
   }
+  /* agreement / kl compare with the fp32 model: --reference, else the manifest's own model (the
+   * tutorial's label-free manifests, `"metric": "agreement"`, evaluate a compressed module). */
+  if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference && man)
+    a.reference = man->model_mlir ? man->model_mlir : man->model_onnx;
   if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference) {
-    fprintf(stderr, "ajpq-runner: error: --metric %s needs --reference\n", metric);
+    fprintf(stderr, "ajpq-runner: error: --metric %s needs --reference (or a --manifest whose "
+                    "model.onnx is the reference)\n",
+            metric);
     goto done;
   }
   post_t post = {.kind = AJPQ_POSTPROCESS_LOGITS};
@@ -495,12 +532,15 @@ int main(int argc, char **argv) {
   sel = malloc(total * sizeof(int64_t) + 8);
   int64_t n = 0;
   const char *split = a.split ? a.split : (man && !a.data) ? "evaluation" : "all";
-  if (man && !a.data && strcmp(split, "all")) {
-    int nr = !strcmp(split, "calibration") ? man->num_calibration
-             : !strcmp(split, "evaluation") ? man->num_evaluation : -1;
-    const ajpq_range_t *r = !strcmp(split, "calibration") ? man->calibration : man->evaluation;
+  const ajpq_range_t *r = NULL;
+  int nr = man && !a.data ? ajpq_manifest_split(man, split, &r) : -1;
+  /* "all" without an "all" entry in the manifest: every sample. */
+  if (man && !a.data && (strcmp(split, "all") || nr >= 0)) {
     if (nr < 0) {
-      fprintf(stderr, "ajpq-runner: error: unknown --split '%s'\n", split);
+      fprintf(stderr, "ajpq-runner: error: unknown --split '%s' (the manifest's splits:", split);
+      for (int i = 0; i < man->num_splits; ++i)
+        fprintf(stderr, " %s", man->split_names[i]);
+      fprintf(stderr, ", or all)\n");
       goto done;
     }
     for (int i = 0; i < nr; ++i) {
@@ -597,6 +637,10 @@ int main(int argc, char **argv) {
   double ms = 0;
   if ((st = run_all(eng, ex, a.batch, data->data, per_sample, sel, n, outs, &ms)))
     FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));
+  for (int i = 0; i < nout; ++i)
+    if (non_finite(model, eng->output_info(ex, i)->name, outs[i], per[i], n, sel,
+                   strcmp(metric, "none") != 0 && metric_reads(&post, i)))
+      goto done;
 
   if (a.reference) {
     if ((st = load_model(ctx, a.reference, shapes, nshapes, &refmod)))
@@ -624,6 +668,10 @@ int main(int argc, char **argv) {
     if ((st = run_all(&ajpq_runner_engine_reference, rex, a.batch, data->data, per_sample, sel,
                       n, routs, &rms)))
       FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", a.reference));
+    for (int i = 0; i < rn; ++i)
+      if (non_finite(a.reference, ajpq_executor_output_info(rex, i)->name, routs[i], rper[i], n,
+                     sel, metric_reads(&post, i)))
+        goto done;
   }
 
   /* Metrics. */

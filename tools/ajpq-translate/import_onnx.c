@@ -32,7 +32,11 @@ int ajpq_translate_import_onnx(const ajpq_translate_args_t *a) {
         return 1;
       }
       ++ns;
-    } else if (strncmp(s, "--func-name=", 12) == 0 && s[12]) {
+    } else if (strncmp(s, "--func-name=", 12) == 0) {
+      if (!s[12]) {
+        fprintf(stderr, "ajpq-translate: error: --func-name needs a non-empty NAME\n");
+        return 1;
+      }
       opts.func_name = s + 12;
     } else {
       return ajpq_translate_unknown_option(s, "--import-onnx");

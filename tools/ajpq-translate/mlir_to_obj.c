@@ -1,7 +1,8 @@
 /* mlir_to_obj.c — the --mlir-to-obj translation of ajpq-translate:
  *
  *   ajpq-translate --mlir-to-obj model.mlir -o model.o --header=model.h
- *       [--target-features=+avx512f,...] [--func=NAME]
+ *       [--target-features=+avx512f,...] [--func=NAME] [--timing]
+ *   ajpq-translate --mlir-to-obj --print-pipeline
  *
  * Parses a module with ajpq ops (and float TOSA ops), adds a C entry point
  * for the model function (ajpq_codegen_add_entry), lowers it with
@@ -9,7 +10,12 @@
  * emits an O3 object for the host CPU or --target-features through the LLVM
  * C API (ajpq_codegen_emit_object). --header writes the C header documenting
  * `<func>_run(in0…, out0…)`. Outputs are written to temporary files and
- * renamed on success. Owned by the kernels engineer; see kernels/ajpq_codegen.h. */
+ * renamed on success. --timing prints the wall and CPU seconds of every stage
+ * (parse, ajpq-lower-to-kernels, upstream MLIR pipeline, MLIR to LLVM IR,
+ * LLVM optimization, LLVM code generation, total) to stderr.
+ * --print-pipeline prints the upstream phases (ajpq_codegen_print_pipeline)
+ * to stdout and exits without reading the input.
+ * Owned by the kernels engineer; see kernels/ajpq_codegen.h. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ajpq_codegen.h"
@@ -39,6 +46,16 @@ static MlirLogicalResult on_diag(MlirDiagnostic d, void *ud) {
   mlirDiagnosticPrint(d, print_cb, stderr);
   fprintf(stderr, "\n");
   return mlirLogicalResultSuccess();
+}
+
+static double now_s(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void print_stage(const char *name, double wall, double cpu) {
+  fprintf(stderr, "ajpq-translate: timing: %-24s wall %8.3f s  cpu %8.3f s\n", name, wall, cpu);
 }
 
 static char *read_all(const char *path, size_t *len) {
@@ -72,6 +89,7 @@ static char *read_all(const char *path, size_t *len) {
 
 int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
   const char *header = NULL, *features = NULL, *func = NULL;
+  bool timing = false, print_pipeline = false;
   for (int i = 0; i < args->argc; ++i) {
     const char *s = args->argv[i];
     if (strncmp(s, "--header=", 9) == 0)
@@ -80,8 +98,16 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
       features = s + 18;
     else if (strncmp(s, "--func=", 7) == 0)
       func = s + 7;
+    else if (strcmp(s, "--timing") == 0)
+      timing = true;
+    else if (strcmp(s, "--print-pipeline") == 0)
+      print_pipeline = true;
     else
       return ajpq_translate_unknown_option(s, "--mlir-to-obj");
+  }
+  if (print_pipeline) {
+    ajpq_codegen_print_pipeline(stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
   }
   if (strcmp(args->output, "-") == 0) {
     fprintf(stderr,
@@ -122,6 +148,8 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
     free(text);
     return 1;
   }
+  double parse_wall = now_s(CLOCK_MONOTONIC), parse_cpu = now_s(CLOCK_PROCESS_CPUTIME_ID);
+  ajpq_codegen_timing_t tm = {{0}, {0}};
   MlirContext ctx = mlirContextCreate();
   mlirContextAttachDiagnosticHandler(ctx, on_diag, NULL, NULL);
   int rc = 1;
@@ -137,10 +165,12 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
     fprintf(stderr, "ajpq-translate: error: '%s': parse failed\n", args->input);
     goto out;
   }
+  parse_wall = now_s(CLOCK_MONOTONIC) - parse_wall;
+  parse_cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - parse_cpu;
   ajpq_codegen_signature_t sig;
   st = ajpq_codegen_add_entry(m, func, &sig);
   if (!st)
-    st = ajpq_codegen_lower(m, features);
+    st = ajpq_codegen_lower_timed(m, features, &tm);
   /* Both outputs or neither (support/ajpq_output.h): both are written to
    * temporary files (devices and FIFOs in place) and committed only when
    * everything was written. */
@@ -169,7 +199,7 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
   if (!st && header)
     st = ajpq_codegen_print_header(&sig, args->input, hdr_out.f);
   if (!st)
-    st = ajpq_codegen_emit_object_to(m, features, obj_out.f);
+    st = ajpq_codegen_emit_object_timed(m, features, obj_out.f, &tm);
   bool obj_is_file = obj_out.tmp_path != NULL; /* not a device written in place */
   if (!st) {
     obj_open = false;
@@ -199,6 +229,16 @@ int ajpq_translate_mlir_to_obj(const ajpq_translate_args_t *args) {
     fprintf(stderr, "ajpq-translate: error: %s: %s\n", args->input, ajpq_status_message(st));
     ajpq_status_free(st);
     goto out;
+  }
+  if (timing) {
+    double tw = parse_wall, tc = parse_cpu;
+    print_stage("parse", parse_wall, parse_cpu);
+    for (int i = 0; i < AJPQ_CODEGEN_STAGE_COUNT; ++i) {
+      print_stage(ajpq_codegen_stage_name((ajpq_codegen_stage_t)i), tm.wall_s[i], tm.cpu_s[i]);
+      tw += tm.wall_s[i];
+      tc += tm.cpu_s[i];
+    }
+    print_stage("total", tw, tc);
   }
   rc = 0;
 out:
