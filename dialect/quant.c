@@ -5,7 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-
 #include "ajpq_dialect.h"
 
 float ajpq_round_half_even(float x) {

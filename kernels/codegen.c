@@ -51,10 +51,17 @@ static const char k_pipeline_bufferize[] =
     "function-boundary-type-conversion=identity-layout-map})";
 
 /* Phase 3 (transform dialect, on memrefs): every elementwise linalg op whose
- * operands all use permutation maps (no broadcast: upstream's
- * flatten_elementwise emits invalid collapse_shapes for broadcast operands)
- * is flattened to one dimension when its buffers are contiguous (strided
- * ones fail silently and stay as they are):
+ * operands all use the identity indexing map (of rank 1-6) is flattened to
+ * one dimension when its buffers are contiguous (strided ones fail silently
+ * and stay as they are). Only identity maps: upstream's flatten_elementwise
+ * emits invalid collapse_shapes for broadcast operands, rebuilds a
+ * linalg.transpose with a 4-element permutation on 1-D buffers (a verifier
+ * error) and silently turns a linalg.generic with a permuted input map into
+ * a plain copy (wrong results). The transform dialect has no "identity map"
+ * predicate and match.param.cmpi compares integers only, so the matcher
+ * counts the distinct maps of {the op's input and init maps} together with
+ * the six identity maps of rank 1-6: exactly 6 means every map of the op is
+ * one of those identities (and they all share the op's rank). Result:
  * one long unit-stride loop that LLVM vectorizes, instead of a 4-deep NHWC
  * nest whose short channel loop LLVM unrolled and then vectorized along a
  * strided dimension with gathers/scatters (measured on BlazeFace: glue CPU
@@ -71,8 +78,18 @@ static const char k_transform_buffers[] =
     "    transform.match.structured %op : !transform.any_op {\n"
     "    ^bb0(%s: !transform.any_op):\n"
     "      transform.match.structured.body %s {elementwise} : !transform.any_op\n"
-    "      transform.match.structured.input %s[all] {permutation} : !transform.any_op\n"
-    "      transform.match.structured.init %s[all] {permutation} : !transform.any_op\n"
+    "      %in = transform.match.structured.input %s[all] {permutation} : (!transform.any_op) -> !transform.affine_map\n"
+    "      %init = transform.match.structured.init %s[all] {permutation} : (!transform.any_op) -> !transform.affine_map\n"
+    "      %i1 = transform.param.constant affine_map<(d0) -> (d0)> -> !transform.affine_map\n"
+    "      %i2 = transform.param.constant affine_map<(d0, d1) -> (d0, d1)> -> !transform.affine_map\n"
+    "      %i3 = transform.param.constant affine_map<(d0, d1, d2) -> (d0, d1, d2)> -> !transform.affine_map\n"
+    "      %i4 = transform.param.constant affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)> -> !transform.affine_map\n"
+    "      %i5 = transform.param.constant affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)> -> !transform.affine_map\n"
+    "      %i6 = transform.param.constant affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)> -> !transform.affine_map\n"
+    "      %maps = transform.merge_handles deduplicate %in, %init, %i1, %i2, %i3, %i4, %i5, %i6 : !transform.affine_map\n"
+    "      %n = transform.num_associations %maps : (!transform.affine_map) -> !transform.param<i64>\n"
+    "      %six = transform.param.constant 6 : i64 -> !transform.param<i64>\n"
+    "      transform.match.param.cmpi eq %n, %six : !transform.param<i64>\n"
     "      transform.match.structured.yield\n"
     "    }\n"
     "    transform.yield %op : !transform.any_op\n"

@@ -360,6 +360,8 @@ static void test_shapes(MlirContext ctx, const char *path) {
       {"depthwise x2 dil 2", conv(1, 7, 7, 12, 3, 3, 12, 1, 1, 2), 0, 1},
       {"f32 conv 3x3", conv(1, 7, 6, 5, 3, 3, 1, 1, 1, 1), 0, 0},
       {"f32 matmul", gemv(3, 77), 1, 0},
+      {"f32 matmul batch 19 (vector kernel)", gemv(19, 203), 1, 0},
+      {"f32 conv 1x1 batch 2 (vector kernel)", conv(2, 5, 6, 70, 1, 1, 1, 1, 0, 1), 0, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     rng_state = 0x5151 + i;

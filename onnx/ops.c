@@ -2015,6 +2015,16 @@ static MlirValue emit_matmul3(imp_t *im, MlirValue a, MlirValue b, int64_t B, in
   return emit(im, "tosa.matmul", tensor_type(im, 3, od), 4, ops, 0, NULL);
 }
 
+/* A constant right operand [K, N] (row-major floats) emitted directly as a
+ * [1, K, N] tosa.const feeding the matmul: no tosa.reshape between the
+ * weights and the matmul, so the compression passes recognise the layer as a
+ * fully-connected layer with constant weights (docs/import.md). */
+static MlirValue emit_matmul3_const_b(imp_t *im, MlirValue a, const float *b, int64_t M,
+                                      int64_t K, int64_t N) {
+  int64_t bd[3] = {1, K, N};
+  return emit_matmul3(im, a, emit_const(im, 3, bd, b), 1, M, K, N);
+}
+
 static ajpq_status_t h_gemm(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
                             int nout) {
   if (nin < 2 || !in[1])
@@ -2035,21 +2045,24 @@ static ajpq_status_t h_gemm(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
   MlirValue a = get_id(im, A);
   if (ta)
     a = emit_transpose(im, a, 2, sw);
-  MlirValue b;
-  if (Bv->cst && tb && Bv->cst->f32) {
+  MlirValue mm;
+  if (Bv->cst && Bv->cst->f32) {
     ajpq_onnx_tensor_t t = {0};
-    t.f32 = malloc((size_t)(Bv->cst->numel ? Bv->cst->numel : 1) * sizeof(float));
-    if (!t.f32)
-      return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-    host_transpose(Bv->cst, sw, &t);
-    b = emit_const(im, 2, t.dims, t.f32);
+    if (tb) {
+      t.f32 = malloc((size_t)(Bv->cst->numel ? Bv->cst->numel : 1) * sizeof(float));
+      if (!t.f32)
+        return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      host_transpose(Bv->cst, sw, &t);
+    }
+    mm = emit_matmul3_const_b(im, a, tb ? t.f32 : Bv->cst->f32, M, K, N);
     free(t.f32);
   } else {
-    b = get_id(im, Bv);
+    MlirValue b = get_id(im, Bv);
     if (tb)
       b = emit_transpose(im, b, 2, sw);
+    mm = emit_matmul3(im, a, b, 1, M, K, N);
   }
-  MlirValue r = emit_reshape(im, emit_matmul3(im, a, b, 1, M, K, N), 2, od);
+  MlirValue r = emit_reshape(im, mm, 2, od);
   if (alpha != 1.0f)
     r = emit_mul_scalar(im, r, alpha);
   if (C && beta != 0.0f) {
@@ -2062,9 +2075,24 @@ static ajpq_status_t h_gemm(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
     AJPQ_RETURN_IF_ERROR(broadcast(&tmp, C, &cr, cd));
     if (cr != 2 || cd[0] != M || cd[1] != N)
       return EINVAL("Gemm C does not broadcast to [M,N]");
-    MlirValue c = operand(im, C, 2, 0);
-    if (beta != 1.0f)
-      c = emit_mul_scalar(im, c, beta);
+    MlirValue c;
+    if (C->cst && C->cst->f32 && (C->cst->numel == N || C->cst->numel == M * N)) {
+      /* A constant bias becomes one tosa.const of shape [1,N] (or [M,N]) with
+       * beta folded in, so the compression passes see a fully-connected layer
+       * with a constant bias (no reshape/mul between the two). */
+      int64_t bd[2] = {C->cst->numel == N ? 1 : M, N};
+      float *bv = malloc((size_t)C->cst->numel * sizeof(float));
+      if (!bv)
+        return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      for (int64_t i = 0; i < C->cst->numel; ++i)
+        bv[i] = beta * C->cst->f32[i];
+      c = emit_const(im, 2, bd, bv);
+      free(bv);
+    } else {
+      c = operand(im, C, 2, 0);
+      if (beta != 1.0f)
+        c = emit_mul_scalar(im, c, beta);
+    }
     MlirValue ops[2] = {r, c};
     r = emit(im, "tosa.add", tensor_type(im, 2, od), 2, ops, 0, NULL);
   }
@@ -2110,9 +2138,12 @@ static ajpq_status_t h_matmul(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   set_shape(out[0], T_FLOAT, orank, od);
   MlirValue r;
   if (PB == 1) {
-    r = emit_matmul3(im, get_id(im, A), get_id(im, Bv), 1, P * M, K, N);
     if (PA != P)
       return EUNIMPL("MatMul where A is broadcast over B's batch dims");
+    if (Bv->cst && Bv->cst->f32 && Bv->rank >= 2)
+      r = emit_matmul3_const_b(im, get_id(im, A), Bv->cst->f32, P * M, K, N);
+    else
+      r = emit_matmul3(im, get_id(im, A), get_id(im, Bv), 1, P * M, K, N);
   } else if (PA == P && PB == P && ba.rank == bb.rank) {
     r = emit_matmul3(im, get_id(im, A), get_id(im, Bv), P, M, K, N);
   } else {

@@ -459,6 +459,15 @@ static int try_layer(builder_t *b, MlirOperation op, ajpq_importance_t imp) {
     }
     l->k = ajpq_compute_k(&a);
     l->act_bits = a.has_input_qparams ? 8 : 32;
+    if (a.has_input_qparams && mlirValueIsAOpResult(in)) { /* the ajpq.quantize's bits (actq) */
+      MlirAttribute qb = mlirOperationGetAttributeByName(mlirOpResultGetOwner(in),
+                                                         mlirStringRefCreateFromCString("bits"));
+      if (!mlirAttributeIsNull(qb) && mlirAttributeIsAInteger(qb)) {
+        int64_t v = mlirIntegerAttrGetValueInt(qb);
+        if (v >= 2 && v <= 8)
+          l->act_bits = (int)v;
+      }
+    }
     if (amm && !a.bias) { /* a bias kept as a tosa.add after the matmul */
       float *bv = NULL;
       l->bias_add = find_bias_add(res, a.n_kept, &bv);

@@ -1029,6 +1029,7 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     free(hlo);
     free(hhi);
   }
+  bool only_warned = false;
   for (int l = 0; l < g->n_layers && !st; l++) {
     if (!ajpq_jc_act_quantized(cfg, l))
       continue;
@@ -1056,6 +1057,10 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
       int a = -1, b = -1;
       if (sscanf(getenv("AJPQ_ACTQ_ONLY"), "%d-%d", &a, &b) < 2)
         b = a;
+      if (!only_warned) /* a debugging aid that changes results: never silent */
+        only_warned = true, fprintf(stderr, "warning: AJPQ_ACTQ_ONLY=%s: only the inputs of layers %d..%d are "
+                        "quantized (debugging aid, results differ from a normal run)\n",
+                getenv("AJPQ_ACTQ_ONLY"), a, b);
       if (l < a || l > b)
         continue;
     }

@@ -11,21 +11,33 @@
  *     %ym = memref.alloc()
  *     func.call @__ajpq_kN(%xm, %ym)
  *     %y  = bufferization.to_tensor %ym restrict writable
+ * (fused chains add a residual argument and/or an int8 output).
  * Kernel bodies are generated as text and parsed (mlirModuleCreateParse);
  * large constants (packed weight streams) are built as memref.global ops
  * from raw buffers. Weights are repacked at compile time by ajpq_kernels_pack
  * (kernels/ajpq_kernels.h) into the byte-sliced per-class stream layout.
  *
- * Kernels:
- *   - i8-input conv2d (CinPerGroup > 1) and matmul: implicit im2col into a
- *     per-pixel row buffer (masked vector copies), PB pixels × 4 channels per
- *     register tile, byte-sliced decode (shift+mask), dot products through
- *     vpdpbusd (VNNI path) or widening multiplies (portable path), int32
- *     accumulators, zero-point compensation by qsum, fp32 epilogue;
- *   - i8-input depthwise (CinPerGroup = 1): a direct kernel over the window;
- *   - f32-input conv2d/matmul: a scalar f32 kernel over dequantized weights
- *     (exact docs/dialect.md f32 order: Σ in (kh,kw,ci) order, + bias);
- *   - quantize / dequantize / gather / scatter: scalar loops.
+ * Kernels (docs/kernels.md, "Kernels"):
+ *   - i8-input conv2d (groups = 1) and matmul with >= 8 output pixels on the
+ *     VNNI path: GEMM microkernel (MR = 8 pixels x NR = 32 channels, vpdpbusd
+ *     on a u8 panel decoded from the bit-packed streams once per process into
+ *     a static workspace guarded by an atomic state word), implicit im2col;
+ *   - other i8-input conv2d/matmul (GEMV, grouped, portable path): implicit
+ *     im2col into a per-pixel row buffer, PB pixels × 4 channels per register
+ *     tile, byte-sliced decode (shift+mask), vpdpbusd (VNNI) or widening
+ *     multiplies (portable), horizontal reductions;
+ *   - i8-input depthwise: direct vector kernel, 16 channels per vector, 4 taps
+ *     per vpdpbusd on the VNNI path, interior pixels without bounds checks;
+ *   - all int8 kernels: int32 accumulators, zero-point compensation by qsum,
+ *     fp32 epilogue; the GEMM and depthwise epilogues absorb a following
+ *     residual tosa.add and tosa.clamp (and, with AJPQ_FUSE_QUANT=1, the
+ *     ajpq.quantize of the result) bit-exactly (find_fusion);
+ *   - f32-input matmul / 1x1 conv: vector f32 kernel in the exact f32-rule
+ *     order; other f32-input convs: a scalar f32 kernel over dequantized
+ *     weights (Σ in (kh,kw,ci) order, + bias);
+ *   - quantize / dequantize: 16-wide vector loops; gather / scatter: scalar.
+ * Every kernel call carries discardable attributes ajpq.kernel, ajpq.fused
+ * and ajpq.macs (profiles: bench/kernels/profile.c).
  * Target: the VNNI path iff the feature string has +avx512f, +avx512bw and
  * +avx512vnni; functions using 512-bit vectors carry
  * "min-legal-vector-width"="512".
@@ -347,8 +359,9 @@ static void emit_fuse_consts(sb_t *b, const geom_t *G) {
 /* `out` (vector<16xi8>) = quantize(`v` : vector<16xf32>) with the constants
  * of emit_quant16_consts: the per-element ops of emit_quant, vectorized.
  * (A division-free variant — multiply by fl(1/s), divide only vectors with a
- * lane within 2^-20 of a rounding tie — measured 1.3-1.5x slower in the
- * fused BlazeFace epilogues: vdivps is not the bottleneck there.) */
+ * lane within 2^-20 of a rounding tie, provably the same result — measured
+ * 1.3-1.6x slower both in the fused epilogues and in the streaming quantize
+ * pass: vdivps is not the bottleneck.) */
 static void emit_quant16(sb_t *b, const char *v, const char *out) {
   int id = b->id++;
   sb_printf(b, "    %%qd%d = arith.divf %s, %%qsv : vector<16xf32>\n", id, v);
@@ -1257,6 +1270,96 @@ static int emit_dw_vector(lower_t *L, MlirOperation op, const char *name, const 
   return finish_kernel(L, op, &b);
 }
 
+/* f32-input matmul / 1×1 conv (stride 1, no padding, groups = 1): the
+ * activation rows are [P][K] and the f32 rule of docs/dialect.md (w =
+ * scale·(q − z), acc = Σ_k x·w in k order from 0.0, y = acc + bias) is
+ * evaluated per output lane in exactly that order, vectorized over 16
+ * channels ([K][N16] dequantized table) and 4 pixels per block (4
+ * independent addition chains), mulf then addf (no contraction). */
+static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                           const ajpq_kernels_packed_t *p) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  const int64_t PB = 4;
+  int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k, NP = (N + 15) / 16 * 16;
+  int64_t NPB = (P + PB - 1) / PB;
+  char gname[128];
+  sb_t b = {0};
+  float *wf = calloc((size_t)(K * NP), sizeof(float)), *bias = calloc((size_t)NP, sizeof(float));
+  if (!wf || !bias) {
+    free(wf);
+    free(bias);
+    return 0;
+  }
+  for (int64_t kk = 0; kk < K; ++kk)
+    for (int64_t j = 0; j < N; ++j)
+      wf[kk * NP + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
+  memcpy(bias, p->bias, (size_t)N * sizeof(float));
+  snprintf(gname, sizeof gname, "%s_wf", name);
+  int ok = add_global(L, &b, gname, "f32", K * NP, wf);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  ok = ok && add_global(L, &b, gname, "f32", NP, bias);
+  free(wf);
+  free(bias);
+  if (!ok) {
+    free(b.s);
+    return 0;
+  }
+  emit_header(&b, name, G, "f32", 1);
+  if (!G->is_matmul)
+    emit_view2d(&b, "%x", "%x2", G->xt, "f32", P, K);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n    %%c16 = arith.constant 16 : index\n");
+  sb_printf(&b, "    %%wf = memref.get_global @%s_wf : memref<%lldxf32>\n", name, (long long)(K * NP));
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)NP);
+  sb_printf(&b, "    %%zf = arith.constant dense<0.0> : vector<16xf32>\n");
+  CIDX(cNPB, NPB);
+  CIDX(cPB, PB);
+  CIDX(cPm1, P - 1);
+  CIDX(cNP, NP);
+  CIDX(cK, K);
+  CIDX(cN, N);
+  CIDX(cP, P);
+  sb_printf(&b, "    scf.for %%blk = %%c0 to %s step %%c1 {\n    %%pbase = arith.muli %%blk, %s : index\n", cNPB, cPB);
+  for (int64_t pp = 0; pp < PB; ++pp) {
+    CIDX(cpp, pp);
+    sb_printf(&b, "    %%pu%lld = arith.addi %%pbase, %s : index\n    %%px%lld = arith.minui %%pu%lld, %s : index\n",
+              (long long)pp, cpp, (long long)pp, (long long)pp, cPm1);
+  }
+  sb_printf(&b, "    scf.for %%n0 = %%c0 to %s step %%c16 {\n", cNP);
+  sb_printf(&b, "    %%acc:%lld = scf.for %%k = %%c0 to %s step %%c1 iter_args(", (long long)PB, cK);
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(&b, "%s%%a%lld = %%zf", pp ? ", " : "", (long long)pp);
+  sb_printf(&b, ") -> (");
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
+  sb_printf(&b, ") {\n    %%wo0 = arith.muli %%k, %s : index\n    %%wo = arith.addi %%wo0, %%n0 : index\n", cNP);
+  sb_printf(&b, "    %%wv = vector.load %%wf[%%wo] : memref<%lldxf32>, vector<16xf32>\n", (long long)(K * NP));
+  for (int64_t pp = 0; pp < PB; ++pp) {
+    sb_printf(&b, "    %%xs%lld = memref.load %%x2[%%px%lld, %%k] : memref<%lldx%lldxf32>\n", (long long)pp, (long long)pp,
+              (long long)P, (long long)K);
+    sb_printf(&b, "    %%xb%lld = vector.broadcast %%xs%lld : f32 to vector<16xf32>\n", (long long)pp, (long long)pp);
+    sb_printf(&b, "    %%pr%lld = arith.mulf %%xb%lld, %%wv : vector<16xf32>\n", (long long)pp, (long long)pp);
+    sb_printf(&b, "    %%sum%lld = arith.addf %%a%lld, %%pr%lld : vector<16xf32>\n", (long long)pp, (long long)pp, (long long)pp);
+  }
+  sb_printf(&b, "    scf.yield ");
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(&b, "%s%%sum%lld", pp ? ", " : "", (long long)pp);
+  sb_printf(&b, " : ");
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
+  sb_printf(&b, "\n    }\n");
+  sb_printf(&b, "    %%bv = vector.load %%bias[%%n0] : memref<%lldxf32>, vector<16xf32>\n", (long long)NP);
+  sb_printf(&b, "    %%rem = arith.subi %s, %%n0 : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cN);
+  for (int64_t pp = 0; pp < PB; ++pp) {
+    sb_printf(&b, "    %%in%lld = arith.cmpi ult, %%pu%lld, %s : index\n    scf.if %%in%lld {\n", (long long)pp, (long long)pp, cP,
+              (long long)pp);
+    sb_printf(&b, "    %%yv%lld = arith.addf %%acc#%lld, %%bv : vector<16xf32>\n", (long long)pp, (long long)pp);
+    sb_printf(&b, "    vector.maskedstore %%y2[%%pu%lld, %%n0], %%m, %%yv%lld : memref<%lldx%lldxf32>, vector<16xi1>, vector<16xf32>\n    }\n",
+              (long long)pp, (long long)pp, (long long)P, (long long)N);
+  }
+  sb_printf(&b, "    }\n    }\n    return\n}\n");
+  return finish_kernel(L, op, &b);
+}
+
 /* ------------------------------------------ compute: scalar direct kernel */
 
 /* Direct kernel over the window, for i8 depthwise (int32 accumulation with
@@ -1420,19 +1523,35 @@ static int emit_quant(lower_t *L, MlirOperation op, const char *name, MlirType x
     sb_printf(&b, "    %%dzv = arith.constant dense<%d> : vector<16xi32>\n", q->zero_point);
     sb_printf(&b, "    %%zin = arith.constant dense<0> : vector<16xi8>\n");
   }
-  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c16 {\n", cn);
-  sb_printf(&b, "    %%rem = arith.subi %s, %%i : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cn);
-  sb_printf(&b, "    %%v = vector.maskedload %%x1[%%i], %%m, %%zin : memref<%lldx%s>, vector<16xi1>, vector<16x%s> into vector<16x%s>\n",
-            (long long)n, xe, xe, xe);
-  if (quantize) {
-    emit_quant16(&b, "%v", "%o");
-  } else {
-    sb_printf(&b, "    %%w = arith.extsi %%v : vector<16xi8> to vector<16xi32>\n");
-    sb_printf(&b, "    %%dd = arith.subi %%w, %%dzv : vector<16xi32>\n    %%f = arith.sitofp %%dd : vector<16xi32> to vector<16xf32>\n");
-    sb_printf(&b, "    %%o = arith.mulf %%dsv, %%f : vector<16xf32>\n");
+  /* full vectors without masks, then one masked tail */
+  int64_t nmain = n / 16 * 16;
+  CIDX(cnm, nmain);
+  for (int tail = 0; tail < 2; ++tail) {
+    if (tail && nmain == n)
+      break;
+    if (!tail) {
+      sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c16 {\n", cnm);
+      sb_printf(&b, "    %%v = vector.load %%x1[%%i] : memref<%lldx%s>, vector<16x%s>\n", (long long)n, xe, xe);
+    } else {
+      sb_printf(&b, "    scf.for %%i = %s to %s step %%c16 {\n", cnm, cn);
+      sb_printf(&b, "    %%rem = arith.subi %s, %%i : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cn);
+      sb_printf(&b, "    %%v = vector.maskedload %%x1[%%i], %%m, %%zin : memref<%lldx%s>, vector<16xi1>, vector<16x%s> into vector<16x%s>\n",
+                (long long)n, xe, xe, xe);
+    }
+    if (quantize) {
+      emit_quant16(&b, "%v", "%o");
+    } else {
+      sb_printf(&b, "    %%w = arith.extsi %%v : vector<16xi8> to vector<16xi32>\n");
+      sb_printf(&b, "    %%dd = arith.subi %%w, %%dzv : vector<16xi32>\n    %%f = arith.sitofp %%dd : vector<16xi32> to vector<16xf32>\n");
+      sb_printf(&b, "    %%o = arith.mulf %%dsv, %%f : vector<16xf32>\n");
+    }
+    if (!tail)
+      sb_printf(&b, "    vector.store %%o, %%y1[%%i] : memref<%lldx%s>, vector<16x%s>\n    }\n", (long long)n, ye, ye);
+    else
+      sb_printf(&b, "    vector.maskedstore %%y1[%%i], %%m, %%o : memref<%lldx%s>, vector<16xi1>, vector<16x%s>\n    }\n",
+                (long long)n, ye, ye);
   }
-  sb_printf(&b, "    vector.maskedstore %%y1[%%i], %%m, %%o : memref<%lldx%s>, vector<16xi1>, vector<16x%s>\n    }\n    return\n}\n",
-            (long long)n, ye, ye);
+  sb_printf(&b, "    return\n}\n");
   return finish_kernel(L, op, &b);
 }
 
@@ -1785,6 +1904,10 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
   int gemm = is_i8 && G.g.cin_per_group > 1 && L->vnni && G.g.groups == 1 && pixels >= 8 && !getenv("AJPQ_NO_GEMM");
   int dw = !gemm && is_i8 && !G.is_matmul && G.g.cin_per_group == 1 && G.g.n == G.g.groups &&
            !getenv("AJPQ_NO_DW_VECTOR");
+  /* f32 input, rows of the input are the GEMM rows: matmul or 1x1/s1/p0 conv */
+  int f32v = !is_i8 && G.g.groups == 1 && !getenv("AJPQ_NO_F32_VECTOR") &&
+             (G.is_matmul || (G.g.kh == 1 && G.g.kw == 1 && G.g.stride_h == 1 && G.g.stride_w == 1 &&
+                              G.g.pad_top + G.g.pad_bottom + G.g.pad_left + G.g.pad_right == 0));
   /* The vectorized epilogues (GEMM, depthwise) absorb the float chain. */
   fuse_t F;
   find_fusion(op, &F);
@@ -1808,11 +1931,13 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
     ok = emit_i8_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
   else if (dw)
     ok = emit_dw_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
+  else if (f32v)
+    ok = emit_f32_vector(L, op, name, &G, p);
   else
     ok = emit_direct(L, op, name, &G, p, is_i8, a.input_zero_point, a.input_scale);
   if (ok) {
     const char *kind = gemm ? "gemm" : (is_i8 && G.g.cin_per_group > 1) ? "reduction" : dw ? "depthwise"
-                       : is_i8 ? "direct-i8" : "direct-f32";
+                       : f32v ? "f32-vector" : is_i8 ? "direct-i8" : "direct-f32";
     replace_with_call(L, op, name, &F, kind, pixels * G.g.n * w.k);
   }
 done:

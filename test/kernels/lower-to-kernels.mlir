@@ -24,7 +24,7 @@
 // PORT: call @__ajpq_k1({{.*}}ajpq.kernel = "reduction"{{.*}} : (memref<1x6x6x8xi8>, memref<1x6x6x3xf32>)
 // CHECK: call @__ajpq_k2({{.*}}ajpq.kernel = "quantize"
 // CHECK: call @__ajpq_k3({{.*}}ajpq.kernel = "depthwise"
-// CHECK: call @__ajpq_k4({{.*}}ajpq.kernel = "direct-f32"
+// CHECK: call @__ajpq_k4({{.*}}ajpq.kernel = "f32-vector"
 // CHECK: tosa.clamp
 // CHECK: call @__ajpq_k5({{.*}}ajpq.kernel = "gather"
 // CHECK: call @__ajpq_k6({{.*}}ajpq.kernel = "scatter"

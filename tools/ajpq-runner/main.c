@@ -634,6 +634,26 @@ int main(int argc, char **argv) {
               post.outs[j], nout);
       goto done;
     }
+  /* logits / probabilities read one [classes] row per sample: an output with more than one
+   * non-unit dim per sample (a sequence [T, C], a dense map) would be flattened into one argmax
+   * over all positions, a meaningless top-1 / agreement (PaddleOCR's recogniser: [1, 20, 6625]). */
+  if (post.kind != AJPQ_POSTPROCESS_MAX_SIGMOID && strcmp(metric, "none")) {
+    int o = post.nouts ? post.outs[0] : 0;
+    const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, o);
+    int big = 0;
+    for (int d = 1; d < oi->rank; ++d)
+      big += oi->dims[d] > 1;
+    if (big > 1) {
+      fprintf(stderr, "ajpq-runner: error: %s: post-processing '%s' needs output %d as [batch, "
+                      "classes], but it is ",
+              model, post.kind == AJPQ_POSTPROCESS_PROBABILITIES ? "probabilities" : "logits", o);
+      for (int d = 0; d < oi->rank; ++d)
+        fprintf(stderr, "%s%lld", d ? "x" : "", (long long)oi->dims[d]);
+      fprintf(stderr, " (one argmax over every position would be meaningless; use --metric none "
+                      "--save-outputs DIR and compare the outputs yourself)\n");
+      goto done;
+    }
+  }
   double ms = 0;
   if ((st = run_all(eng, ex, a.batch, data->data, per_sample, sel, n, outs, &ms)))
     FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));

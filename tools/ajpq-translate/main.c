@@ -38,6 +38,15 @@ static void usage(FILE *f) {
              "\n--import-onnx options:\n"
              "  --input-shape=NAME:1x3x224x224         fix an input's shape (repeatable)\n"
              "  --func-name=NAME                       name of the function (default: main)\n"
+#ifdef AJPQ_HAVE_MLIR_TO_OBJ
+             "\n--mlir-to-obj options (-o <file.o> is required):\n"
+             "  --header=FILE.h                        also write a C header for the entry point\n"
+             "  --target-features=+avx512f,...         LLVM target features (default: the host's)\n"
+             "  --func=NAME                            entry function (default: main, else the\n"
+             "                                         module's only public function)\n"
+             "  --timing                               print wall/CPU seconds per stage to stderr\n"
+             "  --print-pipeline                       print the upstream lowering phases and exit\n"
+#endif
              "\nEvery option that takes a value accepts --opt=VALUE and --opt VALUE.\n");
 }
 
