@@ -12,10 +12,13 @@
  * phases (ajpq_codegen_print_pipeline prints them exactly):
  *   1. on each func.func holding TOSA ops: tosa-to-linalg-named, tosa-to-linalg,
  *      tosa-to-arith, tosa-to-tensor, linalg-fuse-elementwise-ops, canonicalize;
+ *   2a. a transform-dialect script on tensors: every linalg.pooling_nhwc_max
+ *      tiled per output pixel and window row, decomposed and vectorized;
  *   2. one-shot-bufferize{bufferize-function-boundaries
  *      function-boundary-type-conversion=identity-layout-map};
  *   3. a transform-dialect script (transform.structured.flatten_elementwise on
- *      every elementwise linalg op over contiguous buffers), applied with
+ *      every elementwise linalg op with identity indexing maps over contiguous
+ *      buffers), applied with
  *      mlirTransformApplyNamedSequence — `mlir-opt
  *      --transform-preload-library=transform-library-paths=script.mlir
  *      --transform-interpreter` does the same;
@@ -28,8 +31,9 @@
  *
  * Debugging knobs (environment): AJPQ_PIPELINE_TOSA, AJPQ_PIPELINE_BUFFERIZE,
  * AJPQ_TRANSFORM_BUFFERS ("none" skips it), AJPQ_PIPELINE_TO_LLVM replace a
- * phase's text; AJPQ_TRANSFORM_TENSORS runs an extra transform script on the
- * tensors right before bufferization (default none); AJPQ_LLVM_PIPELINE replaces "default<O3>"; AJPQ_PASS_TIMING=1
+ * phase's text; AJPQ_TRANSFORM_TENSORS replaces the transform script run on
+ * the tensors right before bufferization (default: vectorize NHWC max pools;
+ * "none" skips it); AJPQ_LLVM_PIPELINE replaces "default<O3>"; AJPQ_PASS_TIMING=1
  * prints MLIR's per-pass timing and each phase's CPU time (=phases: only the
  * latter).
  */

@@ -46,9 +46,10 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 AJPQ_SRC=$src "$build/bin/ajpq-opt" "$w/fp32.mlir" --joint-compress="$compress" -o "$w/compressed.mlir"
 cp "$w/compressed.mlir" "$w/baseline.mlir"
 # "baseline": the compressed model through the upstream phases as they were before this work
-# (no elementwise fusion, no flattening, one pass per dialect to LLVM: the single pipeline of
+# (no elementwise fusion, no max-pool vectorization, no flattening, one pass per dialect to LLVM: the single pipeline of
 # ajpq_codegen_pipeline_text(), cut into the same phases).
 baseline_env="AJPQ_PIPELINE_TOSA=func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor)
+AJPQ_TRANSFORM_TENSORS=none
 AJPQ_PIPELINE_BUFFERIZE=builtin.module(one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map})
 AJPQ_TRANSFORM_BUFFERS=none
 AJPQ_PIPELINE_TO_LLVM=builtin.module(buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts)"
