@@ -868,15 +868,24 @@ ajpq_status_t ajpq_executor_set_input_quant(ajpq_executor_t *ex, int layer,
   return NULL;
 }
 
+/* Runs the graph for its side effects (calibration ranges, histograms, observers) with every
+ * output left unwritten (NULL output buffers). */
+static ajpq_status_t run_for_side_effects(ajpq_executor_t *ex, int64_t n,
+                                          const float *const *inputs) {
+  float **outs = calloc(ex->nout + 1, sizeof(float *));
+  ajpq_status_t st = outs ? run_impl(ex, n, inputs, outs)
+                          : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  free(outs);
+  return st;
+}
+
 ajpq_status_t ajpq_executor_calibrate(ajpq_executor_t *ex, int64_t n, const float *const *inputs,
                                       float *mins, float *maxs) {
   if (!mins || !maxs)
     return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "calibrate: mins/maxs are NULL");
   ex->cal_min = mins;
   ex->cal_max = maxs;
-  float **outs = calloc(ex->nout + 1, sizeof(float *));
-  ajpq_status_t st = run_impl(ex, n, inputs, outs);
-  free(outs);
+  ajpq_status_t st = run_for_side_effects(ex, n, inputs);
   ex->cal_min = ex->cal_max = NULL;
   return st;
 }
@@ -890,10 +899,7 @@ ajpq_status_t ajpq_executor_calibrate_hist(ajpq_executor_t *ex, int64_t n,
   ex->hist_hi = hi;
   ex->hist_bins = bins;
   ex->hist = hist;
-  float **outs = calloc(ex->nout + 1, sizeof(float *));
-  ajpq_status_t st = outs ? run_impl(ex, n, inputs, outs)
-                          : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-  free(outs);
+  ajpq_status_t st = run_for_side_effects(ex, n, inputs);
   ex->hist = NULL;
   ex->hist_lo = ex->hist_hi = NULL;
   return st;
@@ -906,10 +912,7 @@ ajpq_status_t ajpq_executor_observe(ajpq_executor_t *ex, int64_t n, const float 
   ex->obs_fn = fn;
   ex->obs_user = user;
   ex->obs_n = n;
-  float **outs = calloc(ex->nout + 1, sizeof(float *));
-  ajpq_status_t st = outs ? run_impl(ex, n, inputs, outs)
-                          : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
-  free(outs);
+  ajpq_status_t st = run_for_side_effects(ex, n, inputs);
   ex->obs_fn = NULL;
   ex->obs_user = NULL;
   return st;

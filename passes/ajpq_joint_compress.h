@@ -100,6 +100,12 @@ void ajpq_jc_min_strategy(const ajpq_channel_graph_t *g, const ajpq_jc_config_t 
 int ajpq_jc_enforce(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                     const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s);
 
+/* Writes layer L's per-channel importance relative to the layer mean into key[0..cout-1]
+ * (importance[ch] / mean; all 0 when the layer has no importance or a zero mean), the
+ * cross-layer ranking key shared by the channel controller and budget enforcement
+ * (docs/search.md, "Importance" and "Search"). */
+void ajpq_jc_relative_importance(const ajpq_cg_layer_t *L, double *key);
+
 /* Shifts every kept channel of layer l by `dir` (+1 / −1) candidate steps,
  * never to 0 bits and never past the candidate set (channels already at the
  * end stay): a uniform shift keeps the layer monotone in importance.

@@ -269,15 +269,11 @@ int ajpq_jc_enforce(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
   int64_t i = 0;
   for (int l = 0; l < g->n_layers; l++) {
     const ajpq_cg_layer_t *L = &g->layers[l];
-    double mean = 0;
-    for (int64_t ch = 0; ch < L->desc.cout; ch++)
-      mean += L->importance ? L->importance[ch] : 0;
-    mean /= (double)L->desc.cout;
+    ajpq_jc_relative_importance(L, key + i);
     for (int64_t ch = 0; ch < L->desc.cout; ch++, i++) {
       idx[i] = (int)i;
       lay[i] = l;
       chn[i] = (int)ch;
-      key[i] = mean > 0 && L->importance ? L->importance[ch] / mean : 0;
     }
     kept[l] = layer_kept(s, L, l);
   }
@@ -406,6 +402,15 @@ ajpq_status_t ajpq_jc_masked_weights(const ajpq_channel_graph_t *g, const ajpq_j
   free(tmp);
   free(codes);
   return st;
+}
+
+void ajpq_jc_relative_importance(const ajpq_cg_layer_t *L, double *key) {
+  double mean = 0;
+  for (int64_t ch = 0; ch < L->desc.cout; ch++)
+    mean += L->importance ? L->importance[ch] : 0;
+  mean /= (double)L->desc.cout;
+  for (int64_t ch = 0; ch < L->desc.cout; ch++)
+    key[ch] = mean > 0 && L->importance ? L->importance[ch] / mean : 0;
 }
 
 bool ajpq_jc_shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int l, int dir) {

@@ -418,15 +418,11 @@ static int fill_budget(ctx_t *c, ajpq_jc_strategy_t *s) {
     if (L->desc.kind == AJPQ_COSTMODEL_DEPTHWISE)
       kin[l] = 1;
     free(ik);
-    double mean = 0;
-    for (int64_t ch = 0; ch < L->desc.cout; ch++)
-      mean += L->importance ? L->importance[ch] : 0;
-    mean /= (double)L->desc.cout;
+    ajpq_jc_relative_importance(L, key + i);
     for (int64_t ch = 0; ch < L->desc.cout; ch++, i++) {
       idx[i] = (int)i;
       lay[i] = l;
       chn[i] = (int)ch;
-      key[i] = mean > 0 && L->importance ? L->importance[ch] / mean : 0;
     }
   }
   g_key = key;
