@@ -321,12 +321,16 @@ static void run_resize(const step_t *s, val_t *v) {
         if (s->sub == 1) {
           const float *v00 = b + (iy0 * IW + ix0) * C, *v01 = b + (iy0 * IW + ix1) * C;
           const float *v10 = b + (iy1 * IW + ix0) * C, *v11 = b + (iy1 * IW + ix1) * C;
+          /* Separable lerp a + (b - a)·d (x, then y): equal to the spec's weighted sum of the
+           * four taps up to float rounding, but exact where the taps are equal: a flat region,
+           * and the border, where both taps clamp to one pixel while d is not 0 (half_pixel
+           * row/column 0 has iy = -1). The weighted-sum form gave a·(1-d) + a·d != a there;
+           * ONNX Runtime returns a exactly (its coordinate is clamped first). */
+          float ddx = ix0 == ix1 ? 0.f : dx, ddy = iy0 == iy1 ? 0.f : dy;
           for (int64_t c = 0; c < C; ++c) {
-            float acc = v00[c] * (1.f - dy) * (1.f - dx);
-            acc += v01[c] * (1.f - dy) * dx;
-            acc += v10[c] * dy * (1.f - dx);
-            acc += v11[c] * dy * dx;
-            dst[c] = acc;
+            float top = v00[c] + (v01[c] - v00[c]) * ddx;
+            float bot = v10[c] + (v11[c] - v10[c]) * ddx;
+            dst[c] = top + (bot - top) * ddy;
           }
         } else {
           int64_t yy = dy >= 0.5f ? iy1 : iy0, xs = dx >= 0.5f ? ix1 : ix0;

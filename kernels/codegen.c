@@ -152,7 +152,13 @@ static const char k_transform_buffers[] =
     "  }\n"
     "}\n";
 
-/* Phase 4: to loops and down to the LLVM dialect. One `convert-to-llvm`
+/* Phase 4: to loops and down to the LLVM dialect. The leading canonicalize
+ * is for the kernels (phase 4a skips them): it turns their full-mask
+ * vector.maskedload/maskedstore into plain loads/stores, create_mask of
+ * constants into constant_mask and unrolls one-trip loops; without it the
+ * demo BlazeFace object is 2-3% slower (interleaved runs), with it the
+ * same speed as the whole-module buffer-deallocation-pipeline, whose three
+ * canonicalize runs did this before, at 0.15 s less CPU. One `convert-to-llvm`
  * (every loaded dialect's ConvertToLLVM interface in one dialect
  * conversion) replaces the seven convert-{math,arith,ub,cf,func}-to-llvm /
  * finalize-memref-to-llvm walks over the kernels: -0.18 s CPU of ~0.78 s on
@@ -160,9 +166,31 @@ static const char k_transform_buffers[] =
  * lowers vector ops such as vector.constant_mask that convert-to-llvm
  * leaves). */
 static const char k_pipeline_to_llvm[] =
-    "builtin.module(buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,"
+    "builtin.module(func.func(canonicalize,convert-linalg-to-loops),convert-vector-to-scf,"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,convert-to-llvm,"
     "reconcile-unrealized-casts)";
+
+/* Phase 4a: buffer deallocation, only on the func.func ops that own heap
+ * buffers: a memref that comes from anything but a stack buffer, a global
+ * or a view (memref.alloc, a call returning a buffer, ...; see
+ * k_no_dealloc_ops), or a memref result — in practice the bufferized model
+ * function and the C entry that receives its results. This is upstream's
+ * buffer-deallocation-pipeline
+ * (mlir/lib/Dialect/Bufferization/Pipelines/BufferizationPipelines.cpp)
+ * with its function-level passes restricted to those functions: the kernels
+ * of ajpq-lower-to-kernels use stack buffers only (memref.alloca) and
+ * return nothing, so there its three canonicalize runs, its CSE and the
+ * ownership analysis find nothing to deallocate yet cost a fifth of the
+ * upstream stage (demo BlazeFace: 0.15 s CPU net, with phase 4's one
+ * canonicalize). lower-deallocations stays
+ * module-level: it creates the shared dealloc helper function (which then
+ * gets the final cse/canonicalize too). On the whole module, mlir-opt's
+ * buffer-deallocation-pipeline gives the same result for these functions. */
+static const char k_pipeline_dealloc_pre[] =
+    "func.func(expand-realloc{emit-deallocs=false},canonicalize,ownership-based-buffer-deallocation,"
+    "canonicalize,buffer-deallocation-simplification)";
+static const char k_pipeline_dealloc_lower[] = "builtin.module(bufferization-lower-deallocations)";
+static const char k_pipeline_dealloc_post[] = "func.func(cse,canonicalize)";
 
 const char *ajpq_codegen_pipeline_text(void) { return k_pipeline; }
 
@@ -171,6 +199,9 @@ void ajpq_codegen_print_pipeline(FILE *f) {
   fprintf(f, "// phase 2a (transform-interpreter script, on tensors):\n%s", k_transform_tensors);
   fprintf(f, "// phase 2: %s\n", k_pipeline_bufferize);
   fprintf(f, "// phase 3 (transform-interpreter script):\n%s", k_transform_buffers);
+  fprintf(f, "// phase 4a (buffer-deallocation-pipeline on each func.func that owns heap buffers): %s; %s; %s"
+             " on those functions and new ones\n",
+          k_pipeline_dealloc_pre, k_pipeline_dealloc_lower, k_pipeline_dealloc_post);
   fprintf(f, "// phase 4: %s\n", k_pipeline_to_llvm);
 }
 
@@ -278,34 +309,163 @@ static MlirWalkResult find_tosa(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
+static bool name_is(MlirStringRef n, const char *s) {
+  return n.length == strlen(s) && strncmp(n.data, s, n.length) == 0;
+}
+
+/* Ops whose memref results never need a free: stack buffers, globals and
+ * views of other buffers. */
+static const char *const k_no_dealloc_ops[] = {
+    "memref.alloca",          "memref.get_global",     "memref.cast",    "memref.collapse_shape",
+    "memref.expand_shape",    "memref.subview",        "memref.view",    "memref.reinterpret_cast",
+    "memref.memory_space_cast", "memref.transpose"};
+
+/* Interrupts at the first op that yields a memref from anything else (a
+ * heap allocation, a clone, a call returning a buffer): buffer deallocation
+ * has work to do in that function. */
+static MlirWalkResult find_owned_memref(MlirOperation op, void *ud) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+    if (!mlirTypeIsAMemRef(mlirValueGetType(mlirOperationGetResult(op, i))) &&
+        !mlirTypeIsAUnrankedMemRef(mlirValueGetType(mlirOperationGetResult(op, i))))
+      continue;
+    bool safe = false;
+    for (size_t k = 0; k < sizeof k_no_dealloc_ops / sizeof *k_no_dealloc_ops && !safe; ++k)
+      safe = name_is(n, k_no_dealloc_ops[k]);
+    if (!safe) {
+      *(int *)ud = 1;
+      return MlirWalkResultInterrupt;
+    }
+  }
+  return MlirWalkResultAdvance;
+}
+
+/* Which functions a phase runs on. */
+typedef enum { FUNCS_WITH_TOSA, FUNCS_NEEDING_DEALLOC } func_filter_t;
+
+static bool func_selected(MlirOperation f, func_filter_t filter) {
+  int found = 0;
+  if (filter == FUNCS_WITH_TOSA) {
+    mlirOperationWalk(f, find_tosa, &found, MlirWalkPreOrder);
+    return found;
+  }
+  MlirAttribute fa = mlirOperationGetAttributeByName(f, mlirStringRefCreateFromCString("function_type"));
+  if (!mlirAttributeIsNull(fa) && mlirAttributeIsAType(fa)) {
+    MlirType ft = mlirTypeAttrGetValue(fa);
+    for (intptr_t i = 0; i < mlirFunctionTypeGetNumResults(ft); ++i)
+      if (mlirTypeIsAMemRef(mlirFunctionTypeGetResult(ft, i)))
+        return true;
+  }
+  mlirOperationWalk(f, find_owned_memref, &found, MlirWalkPreOrder);
+  return found;
+}
+
+static bool is_func(MlirOperation op) { return name_is(mlirIdentifierStr(mlirOperationGetName(op)), "func.func"); }
+
+/* Runs the func.func-anchored pipeline `text` on the top-level func.func ops
+ * of the module `op` listed in `funcs` (n of them). */
+static ajpq_status_t run_on_funcs(MlirOperation op, const char *text, const MlirOperation *funcs, size_t n) {
+  if (n == 0)
+    return NULL;
+  char err[512] = "";
+  MlirPassManager pm = mlirPassManagerCreateOnOperation(mlirOperationGetContext(op),
+                                                        mlirStringRefCreateFromCString("func.func"));
+  MlirLogicalResult r = mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                              mlirStringRefCreateFromCString(text), append_cb, err);
+  if (mlirLogicalResultIsFailure(r)) {
+    mlirPassManagerDestroy(pm);
+    return ajpq_status_make(AJPQ_INTERNAL, "upstream pipeline does not parse: %s", err);
+  }
+  const char *pt = getenv("AJPQ_PASS_TIMING");
+  if (pt && *pt && strcmp(pt, "0") != 0 && strcmp(pt, "phases") != 0)
+    mlirPassManagerEnableTiming(pm);
+  for (size_t i = 0; i < n && mlirLogicalResultIsSuccess(r); ++i)
+    r = mlirPassManagerRunOnOp(pm, funcs[i]);
+  mlirPassManagerDestroy(pm);
+  if (mlirLogicalResultIsFailure(r))
+    return ajpq_status_make(AJPQ_FAILED_PRECONDITION, "upstream lowering pipeline failed (see diagnostics)");
+  return NULL;
+}
+
+/* The top-level func.func ops of `op` that `filter` selects (`filter` < 0:
+ * all), in a malloc'ed array (*n of them; NULL when none or out of memory,
+ * *oom set for the latter). */
+static MlirOperation *collect_funcs(MlirOperation op, int filter, size_t *n, bool *oom) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  MlirOperation *v = NULL;
+  size_t cap = 0;
+  *n = 0;
+  *oom = false;
+  for (MlirOperation f = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(f); f = mlirOperationGetNextInBlock(f)) {
+    if (!is_func(f) || (filter >= 0 && !func_selected(f, (func_filter_t)filter)))
+      continue;
+    if (*n == cap) {
+      MlirOperation *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof *v);
+      if (!nv) {
+        free(v);
+        *n = 0;
+        *oom = true;
+        return NULL;
+      }
+      v = nv;
+    }
+    v[(*n)++] = f;
+  }
+  return v;
+}
+
 /* Runs the func.func-anchored pipeline `text` on every top-level func.func
  * of the module `op` that contains a TOSA op. */
 static ajpq_status_t run_on_tosa_funcs(MlirOperation op, const char *text) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
-  for (MlirOperation f = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(f);
-       f = mlirOperationGetNextInBlock(f)) {
-    MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(f));
-    int has_tosa = 0;
-    if (n.length != 9 || strncmp(n.data, "func.func", 9) != 0)
-      continue;
-    mlirOperationWalk(f, find_tosa, &has_tosa, MlirWalkPreOrder);
-    if (!has_tosa)
-      continue;
-    char err[512] = "";
-    MlirPassManager pm = mlirPassManagerCreateOnOperation(mlirOperationGetContext(op),
-                                                          mlirStringRefCreateFromCString("func.func"));
-    MlirLogicalResult r = mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                mlirStringRefCreateFromCString(text), append_cb, err);
-    if (mlirLogicalResultIsFailure(r)) {
-      mlirPassManagerDestroy(pm);
-      return ajpq_status_make(AJPQ_INTERNAL, "upstream pipeline does not parse: %s", err);
-    }
-    r = mlirPassManagerRunOnOp(pm, f);
-    mlirPassManagerDestroy(pm);
-    if (mlirLogicalResultIsFailure(r))
-      return ajpq_status_make(AJPQ_FAILED_PRECONDITION, "TOSA to linalg failed (see diagnostics)");
+  size_t n;
+  bool oom;
+  MlirOperation *fs = collect_funcs(op, FUNCS_WITH_TOSA, &n, &oom);
+  if (oom)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  ajpq_status_t st = run_on_funcs(op, text, fs, n);
+  free(fs);
+  return st;
+}
+
+/* Phase 4a (k_pipeline_dealloc_*): buffer deallocation on the functions that
+ * own heap buffers (func_selected); the final cse/canonicalize also
+ * on the functions lower-deallocations added (its dealloc helper). */
+static ajpq_status_t run_dealloc(MlirOperation op) {
+  size_t n = 0, n_all = 0, n_after = 0;
+  bool oom1, oom2 = false, oom3 = false;
+  MlirOperation *sel = collect_funcs(op, FUNCS_NEEDING_DEALLOC, &n, &oom1);
+  MlirOperation *before = oom1 ? NULL : collect_funcs(op, -1, &n_all, &oom2);
+  ajpq_status_t st = NULL;
+  if (oom1 || oom2)
+    st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  if (!st && n)
+    st = run_on_funcs(op, k_pipeline_dealloc_pre, sel, n);
+  if (!st && n)
+    st = run_pipeline(op, k_pipeline_dealloc_lower);
+  MlirOperation *after = NULL;
+  if (!st && n) {
+    after = collect_funcs(op, -1, &n_after, &oom3);
+    if (oom3)
+      st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   }
-  return NULL;
+  if (!st && n) {
+    /* Keep the selected functions and the new ones, in module order. */
+    size_t k = 0;
+    for (size_t i = 0; i < n_after; ++i) {
+      bool old = false, chosen = false;
+      for (size_t j = 0; j < n_all && !old; ++j)
+        old = mlirOperationEqual(after[i], before[j]);
+      for (size_t j = 0; j < n && !chosen; ++j)
+        chosen = mlirOperationEqual(after[i], sel[j]);
+      if (chosen || !old)
+        after[k++] = after[i];
+    }
+    st = run_on_funcs(op, k_pipeline_dealloc_post, after, k);
+  }
+  free(sel);
+  free(before);
+  free(after);
+  return st;
 }
 
 /* Applies the transform script `text` (a module holding
@@ -374,7 +534,14 @@ ajpq_status_t ajpq_codegen_lower_timed(MlirModule module, const char *target_fea
         st = run_pipeline(op, env_or("AJPQ_PIPELINE_BUFFERIZE", k_pipeline_bufferize));
       break;
     case 3: st = run_transform(op, env_or("AJPQ_TRANSFORM_BUFFERS", k_transform_buffers)); break;
-    default: st = run_pipeline(op, env_or("AJPQ_PIPELINE_TO_LLVM", k_pipeline_to_llvm)); break;
+    default:
+      /* Phase 4a (AJPQ_PIPELINE_DEALLOC=none skips it, for a replaced phase 4
+       * text that deallocates by itself), then phase 4. */
+      if (strcmp(env_or("AJPQ_PIPELINE_DEALLOC", ""), "none") != 0)
+        st = run_dealloc(op);
+      if (!st)
+        st = run_pipeline(op, env_or("AJPQ_PIPELINE_TO_LLVM", k_pipeline_to_llvm));
+      break;
     }
     if (verbose)
       fprintf(stderr, "ajpq-codegen: upstream phase %d: cpu %.3f s\n", phase,

@@ -355,6 +355,13 @@ static void test_shapes(MlirContext ctx, const char *path) {
       {"conv 3x3 s2 p1 batch 2", conv(2, 11, 10, 3, 3, 3, 1, 2, 1, 1), 0, 1},
       {"conv 3x2 dil 2 p2", conv(1, 12, 9, 4, 3, 2, 1, 1, 2, 2), 0, 1},
       {"conv 1x1 cin 130", conv(1, 5, 6, 130, 1, 1, 1, 1, 0, 1), 0, 1},
+      /* windowed GEMM (padded input copy, window rows padded to 4 codes): the
+       * BlazeFace stem's 5x5/s2 with 3 channels and asymmetric padding, an odd
+       * window row (kw·cin = 21), a row that needs no zero codes (12) */
+      {"conv 5x5 s2 cin 3 pad 1,2,1,2 (stem, windowed)",
+       (ajpq_kernels_conv_t){1, 16, 18, 3, 5, 5, 3, 1, 2, 2, 1, 2, 1, 2, 1, 1, 0, 0, 0}, 0, 1},
+      {"conv 3x3 cin 7 batch 2 (windowed, row 21)", conv(2, 9, 11, 7, 3, 3, 1, 1, 1, 1), 0, 1},
+      {"conv 3x3 s2 cin 4 p0 (windowed, row 12)", conv(1, 11, 9, 4, 3, 3, 1, 2, 0, 1), 0, 1},
       {"grouped 3 groups", conv(1, 8, 8, 12, 3, 3, 3, 1, 1, 1), 0, 1},
       {"depthwise 3x3 s2", conv(1, 10, 9, 24, 3, 3, 24, 2, 1, 1), 0, 1},
       {"depthwise x2 dil 2", conv(1, 7, 7, 12, 3, 3, 12, 1, 1, 2), 0, 1},
@@ -453,6 +460,8 @@ typedef struct {
   int clamp;    /* tosa.clamp to [lo, hi] */
   float lo, hi;
   int want_y;   /* the chain value is also a function result */
+  int pad;      /* > 0: the residual is tosa.concat(r, +0.0 zeros) along channels, r has n - pad channels
+                   (BlazeFace's channel padding, absorbed into the epilogue) */
 } fuse_case_t;
 
 /* Builds @test(%xm, %rm, %ym, %qm): conv (builder) → chain ops (parsed
@@ -467,7 +476,7 @@ static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path)
   ajpq_kernels_conv_t g = l.g;
   ajpq_status_free(ajpq_kernels_conv_check(&g));
   int64_t n = g.n, pixels = g.batch * g.oh * g.ow, xn = g.batch * g.h * g.w * g.cin, yn = pixels * n;
-  char xs[128], ys[128], text[8192];
+  char xs[128], ys[128], rs[128], zs[128], text[8192];
   int64_t yshape[4];
   int yrank;
   if (fc->matmul) {
@@ -483,17 +492,32 @@ static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path)
   }
   shape_str(xs, sizeof xs, l.xrank, l.xshape);
   shape_str(ys, sizeof ys, yrank, yshape);
+  int pad = fc->pad <= 0 ? 0 : fc->pad < n ? fc->pad : (int)n - 1; /* at least one real channel */
+  int64_t rshape[4], zshape[4], rn = n - pad; /* residual channels */
+  memcpy(rshape, yshape, sizeof rshape);
+  memcpy(zshape, yshape, sizeof zshape);
+  rshape[yrank - 1] = rn;
+  zshape[yrank - 1] = pad;
+  shape_str(rs, sizeof rs, yrank, rshape);
+  shape_str(zs, sizeof zs, yrank, zshape);
   ajpq_act_qparams_t qp = {0.037f, -5, 8};
   size_t at = (size_t)snprintf(text, sizeof text,
       "func.func @test(%%xm: memref<%si8>, %%rm: memref<%sf32>, %%ym: memref<%sf32>, %%qm: memref<%si8>) attributes {llvm.emit_c_interface} {\n"
       "  %%x = bufferization.to_tensor %%xm restrict : memref<%si8> to tensor<%si8>\n"
       "  %%r = bufferization.to_tensor %%rm restrict : memref<%sf32> to tensor<%sf32>\n"
       "  %%c = bufferization.alloc_tensor() : tensor<%sf32>\n",
-      xs, ys, ys, ys, xs, xs, ys, ys, ys);
-  const char *v = "%c";
+      xs, rs, ys, ys, xs, xs, rs, rs, ys);
+  const char *v = "%c", *rv = "%r";
+  if (pad) {
+    at += (size_t)snprintf(text + at, sizeof text - at,
+                           "  %%zp = \"tosa.const\"() <{values = dense<0.000000e+00> : tensor<%sf32>}> : () -> tensor<%sf32>\n"
+                           "  %%rc = tosa.concat %%r, %%zp {axis = %d : i32} : (tensor<%sf32>, tensor<%sf32>) -> tensor<%sf32>\n",
+                           zs, zs, yrank - 1, rs, zs, ys);
+    rv = "%rc";
+  }
   if (fc->add) {
     at += (size_t)snprintf(text + at, sizeof text - at, "  %%a = tosa.add %s, %s : (tensor<%sf32>, tensor<%sf32>) -> tensor<%sf32>\n",
-                           fc->add == 1 ? "%r" : "%c", fc->add == 1 ? "%c" : "%r", ys, ys, ys);
+                           fc->add == 1 ? rv : "%c", fc->add == 1 ? "%c" : rv, ys, ys, ys);
     v = "%a";
   }
   if (fc->clamp) {
@@ -516,7 +540,7 @@ static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path)
   MlirExecutionEngine jit = {0};
   MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
   int8_t *xi = malloc((size_t)xn), *qj = malloc((size_t)yn), *qr = malloc((size_t)yn);
-  float *res = malloc((size_t)yn * sizeof(float)), *yj = malloc((size_t)yn * sizeof(float)),
+  float *res = malloc((size_t)yn * sizeof(float)), *resj = malloc((size_t)yn * sizeof(float)), *yj = malloc((size_t)yn * sizeof(float)),
         *yr = malloc((size_t)yn * sizeof(float));
   int32_t *acc = malloc((size_t)yn * sizeof(int32_t)), *sg = malloc((size_t)(pixels * g.groups) * sizeof(int32_t));
   if (mlirModuleIsNull(m)) {
@@ -551,6 +575,12 @@ static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path)
   for (int64_t i = 0; i < yn; ++i) /* residuals in the range of the conv outputs */
     res[i] = ((float)(rnd() % 40001) - 20000.0f) * 1e-3f;
   res[0] = -0.0f;
+  for (int64_t i = 0, j = 0; i < yn; ++i) { /* compact residual for the kernel; padded channels are +0.0 */
+    if (i % n < rn)
+      resj[j++] = res[i];
+    else
+      res[i] = 0.0f;
+  }
   /* reference: int32 accumulators → documented epilogue → chain in C */
   ajpq_kernels_weights_t w = {n, ajpq_compute_k(&l.a), l.bits, l.packed, (size_t)l.a.weights_size, l.scale, l.zp, l.bias};
   st = ajpq_kernels_reference_conv_acc(&g, &w, xi, l.a.input_zero_point, acc, sg);
@@ -574,7 +604,7 @@ static int check_fused(MlirContext ctx, const fuse_case_t *fc, const char *path)
   {
     int64_t dx[3 + 8], dr[3 + 8], dy[3 + 8], dq[3 + 8];
     void *px = ajpq_codegen_descriptor(dx, xi, l.xrank, l.xshape);
-    void *pr = ajpq_codegen_descriptor(dr, res, yrank, yshape);
+    void *pr = ajpq_codegen_descriptor(dr, resj, yrank, rshape);
     void *py = ajpq_codegen_descriptor(dy, yj, yrank, yshape);
     void *pq = ajpq_codegen_descriptor(dq, qj, yrank, yshape);
     void *args[4] = {&px, &pr, &py, &pq};
@@ -601,6 +631,7 @@ out:
   free(qj);
   free(qr);
   free(res);
+  free(resj);
   free(yj);
   free(yr);
   free(acc);
@@ -613,13 +644,19 @@ out:
 static void test_fused(MlirContext ctx, const char *path) {
   printf("TEST: jit_fused %s\n", path);
   const fuse_case_t cases[] = {
-      {"conv3x3 +add(lhs) +relu +quantize, y used", conv(1, 9, 7, 21, 3, 3, 1, 1, 1, 1), 0, 1, 1, 0.0f, 3.40282347e38f, 1},
-      {"conv3x3 s2 +add(rhs) +relu6 +quantize, y unused", conv(1, 11, 10, 3, 3, 3, 1, 2, 1, 1), 0, 2, 1, 0.0f, 6.0f, 0},
-      {"conv1x1 +clamp +quantize", conv(2, 5, 6, 70, 1, 1, 1, 1, 0, 1), 0, 0, 1, -1.5f, 2.5f, 1},
-      {"conv3x2 dil 2 +quantize only", conv(1, 12, 9, 4, 3, 2, 1, 1, 2, 2), 0, 0, 0, 0, 0, 0},
-      {"matmul M=19 +add +quantize", gemv(19, 203), 1, 1, 0, 0, 0, 1},
-      {"depthwise 3x3 s2 +quantize", conv(1, 10, 9, 19, 3, 3, 19, 2, 1, 1), 0, 0, 0, 0, 0, 0},
-      {"depthwise 3x3 +add +relu +quantize", conv(1, 8, 8, 19, 3, 3, 19, 1, 1, 1), 0, 2, 1, 0.0f, 3.40282347e38f, 1},
+      {"conv3x3 +add(lhs) +relu +quantize, y used", conv(1, 9, 7, 21, 3, 3, 1, 1, 1, 1), 0, 1, 1, 0.0f, 3.40282347e38f, 1, 0},
+      {"conv3x3 s2 +add(rhs) +relu6 +quantize, y unused", conv(1, 11, 10, 3, 3, 3, 1, 2, 1, 1), 0, 2, 1, 0.0f, 6.0f, 0, 0},
+      {"conv1x1 +clamp +quantize", conv(2, 5, 6, 70, 1, 1, 1, 1, 0, 1), 0, 0, 1, -1.5f, 2.5f, 1, 0},
+      {"conv3x2 dil 2 +quantize only", conv(1, 12, 9, 4, 3, 2, 1, 1, 2, 2), 0, 0, 0, 0, 0, 0, 0},
+      {"matmul M=19 +add +quantize", gemv(19, 203), 1, 1, 0, 0, 0, 1, 0},
+      {"depthwise 3x3 s2 +quantize", conv(1, 10, 9, 19, 3, 3, 19, 2, 1, 1), 0, 0, 0, 0, 0, 0, 0},
+      {"depthwise 3x3 +add +relu +quantize", conv(1, 8, 8, 19, 3, 3, 19, 1, 1, 1), 0, 2, 1, 0.0f, 3.40282347e38f, 1, 0},
+      /* zero-padding concats (BlazeFace): the residual has fewer channels; the padded
+       * half of a 16-lane chunk, and whole chunks, read +0.0 */
+      {"conv1x1 +add(padded 3, lhs) +relu +quantize, y used", conv(1, 9, 7, 21, 1, 1, 1, 1, 0, 1), 0, 1, 1, 0.0f, 3.40282347e38f, 1, 3},
+      {"conv3x3 +add(padded, rhs, 1 real channel) +quantize, y unused", conv(1, 6, 5, 5, 3, 3, 1, 1, 1, 1), 0, 2, 0, 0, 0, 0, 1000},
+      {"matmul M=19 +add(padded 1) +clamp +quantize", gemv(19, 45), 1, 1, 1, -1.5f, 2.5f, 1, 1},
+      {"depthwise 3x3 +add(padded 2) +relu +quantize", conv(1, 8, 8, 19, 3, 3, 19, 1, 1, 1), 0, 2, 1, 0.0f, 3.40282347e38f, 1, 2},
   };
   /* default: add + clamp fused, quantize a separate pass; then with the
    * quantize in the epilogue too (AJPQ_FUSE_QUANT=1, read by the pass) */
@@ -717,6 +754,43 @@ static void test_errors(MlirContext ctx) {
   mlirModuleDestroy(m);
 }
 
+/* GEMV (batch-1 ajpq.matmul, the reduction kernel) code paths of the gemv
+ * owner (run by `ajpq-kernels-jit-test gemv`, test/kernels/gemv.test):
+ * uniform 1/2/4/8 bits and a mixed layer (0..8, erased channels), N = 1, 17
+ * (epilogue tail of 16 lanes) and 45 kept channels, each lowered with the
+ * default prefetch distances and with a 64-byte software prefetch on every
+ * stream, sub-8-bit slices included (AJPQ_PREFETCH / AJPQ_PREFETCH_SUB8), so
+ * that the clamp at each stream's end is reached. Prefetches cannot change
+ * results; the case checks the IR still lowers and stays bit-exact. */
+static void test_gemv(MlirContext ctx, const char *path) {
+  printf("TEST: jit_gemv %s\n", path);
+  const int pats[5] = {1, 2, 4, 8, 0}, ns[3] = {1, 17, 45};
+  for (int e = 0; e < 2; ++e) {
+    if (e) {
+      setenv("AJPQ_PREFETCH", "64", 1);
+      setenv("AJPQ_PREFETCH_SUB8", "64", 1);
+    }
+    for (int pi = 0; pi < 5; ++pi)
+      for (int ni = 0; ni < 3; ++ni) {
+        int8_t bits[64];
+        int orig = ns[ni] + (pats[pi] ? 0 : ns[ni] / 4); /* mixed: some channels erased */
+        for (int c = 0; c < orig; ++c)
+          bits[c] = (int8_t)(pats[pi] ? pats[pi] : (c % 5 == 4 ? 0 : 1 + (c * 3) % 8));
+        rng_state = 0x6E3Full + (uint64_t)(pi * 16 + ni);
+        layer_t l;
+        layer_make(&l, gemv(1, 1000 + 37 * pi), 1, orig, bits, 1);
+        char what[96], bl[8];
+        snprintf(bl, sizeof bl, pats[pi] ? "%d" : "mixed", pats[pi]);
+        snprintf(what, sizeof what, "gemv bits=%s n=%lld %s %s", bl, (long long)l.a.n_kept,
+                 e ? "prefetch 64" : "default", path);
+        printf("%s: %s\n", what, check_layer(ctx, &l, 1, what) ? "exact" : "MISMATCH");
+        layer_free(&l);
+      }
+  }
+  unsetenv("AJPQ_PREFETCH");
+  unsetenv("AJPQ_PREFETCH_SUB8");
+}
+
 int main(int argc, char **argv) {
   const char *which = argc > 1 ? argv[1] : "all";
   MlirContext ctx = mlirContextCreate();
@@ -730,13 +804,17 @@ int main(int argc, char **argv) {
   LLVMDisposeMessage(host);
   for (int pass = 0; pass < 2; ++pass) {
     const char *path = pass == 0 ? "vnni" : "portable";
-    if (strcmp(which, "all") != 0 && strcmp(which, path) != 0)
+    if (strcmp(which, "all") != 0 && strcmp(which, "gemv") != 0 && strcmp(which, path) != 0)
       continue;
     if (pass == 0 && !host_vnni) {
       printf("host has no AVX-512 VNNI: vnni path skipped\n");
       continue;
     }
     g_features = pass == 0 ? NULL : "+avx2,+fma,+sse4.2";
+    if (strcmp(which, "gemv") == 0) {
+      test_gemv(ctx, path);
+      continue;
+    }
     test_each_bitwidth(ctx, path);
     test_each_bitwidth_conv(ctx, path);
     test_shapes(ctx, path);

@@ -2,6 +2,7 @@
  * on the host, and TOSA emission (op set and conventions: docs/import.md).
  * Operator semantics follow the ONNX operator specification (Operators.md,
  * opsets 7..21); attribute->input moves are handled per opset. */
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -411,10 +412,13 @@ static ajpq_status_t rt_compare(imp_t *im, const char *op, val_t *a, val_t *b, v
     memcpy(td, d, sizeof(int64_t) * (size_t)r);
   MlirType bt =
       mlirRankedTensorTypeGet(r, td, mlirIntegerTypeGet(im->ctx, 1), mlirAttributeGetNull());
-  int less = strcmp(op, "Less") == 0;
+  /* Less / LessOrEqual swap the operands of greater / greater_equal */
+  int less = op[0] == 'L';
   MlirValue xy[2] = {less ? y : x, less ? x : y};
-  MlirValue v = emit(im, strcmp(op, "Equal") == 0 ? "tosa.equal" : "tosa.greater", bt, 2, xy, 0,
-                     NULL);
+  const char *top = strcmp(op, "Equal") == 0 ? "tosa.equal"
+                    : strstr(op, "OrEqual")  ? "tosa.greater_equal"
+                                             : "tosa.greater";
+  MlirValue v = emit(im, top, bt, 2, xy, 0, NULL);
   set_result(out, v, nh);
   return NULL;
 }
@@ -429,7 +433,8 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   int32_t dt = in[0]->dtype;
   if (all_const(in, nin)) {
     const char *op = n->op_type;
-    int cmp = strcmp(op, "Equal") == 0 || strcmp(op, "Less") == 0 || strcmp(op, "Greater") == 0;
+    int cmp = strcmp(op, "Equal") == 0 || strcmp(op, "Less") == 0 || strcmp(op, "Greater") == 0 ||
+              strcmp(op, "GreaterOrEqual") == 0 || strcmp(op, "LessOrEqual") == 0;
     AJPQ_RETURN_IF_ERROR(new_cst(out[0], cmp ? T_BOOL : dt, r, d));
     int64_t idx[AJPQ_ONNX_MAX_RANK] = {0};
     ajpq_onnx_tensor_t *o = out[0]->cst;
@@ -462,10 +467,10 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
         z = x == y;
         break;
       case 'L':
-        z = x < y;
+        z = strcmp(op, "LessOrEqual") == 0 ? x <= y : x < y;
         break;
       case 'G':
-        z = x > y;
+        z = strcmp(op, "GreaterOrEqual") == 0 ? x >= y : x > y;
         break;
       case 'P': /* Pow: result has X's type */
         z = isint ? (double)to_i64(pow(x, y)) : (double)powf((float)x, (float)y);
@@ -479,7 +484,8 @@ static ajpq_status_t h_binary(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
     return NULL;
   }
   if (strcmp(n->op_type, "Equal") == 0 || strcmp(n->op_type, "Less") == 0 ||
-      strcmp(n->op_type, "Greater") == 0)
+      strcmp(n->op_type, "Greater") == 0 || strcmp(n->op_type, "GreaterOrEqual") == 0 ||
+      strcmp(n->op_type, "LessOrEqual") == 0)
     return rt_compare(im, n->op_type, in[0], in[1], out[0], r, d);
   set_shape(out[0], T_FLOAT, r, d);
   if (strcmp(n->op_type, "Pow") == 0)
@@ -526,12 +532,58 @@ static MlirValue emit_add_scalar(imp_t *im, MlirValue x, float s) {
   return emit(im, "tosa.add", xt, 2, ops, 0, NULL);
 }
 
+/* Clip (11+) with a bound computed at run time, e.g. the log-mel floor
+ * `Clip(x, ReduceMax(x) - 80)` of openWakeWord's melspectrogram model: ONNX
+ * defines Clip as min(max(x, lo), hi), so a run-time bound is a broadcast
+ * `tosa.maximum` / `tosa.minimum` (a constant one stays a clamp). Bounds must
+ * hold one element (the spec says scalar) and not raise X's rank. */
+static ajpq_status_t clip_runtime(imp_t *im, val_t **in, int nin, val_t *out) {
+  val_t *x = in[0];
+  for (int k = 1; k < 3 && k < nin; ++k)
+    if (in[k] && (in[k]->rank > x->rank || (in[k]->cst ? in[k]->cst->numel : 1) != 1))
+      return EUNIMPL("Clip bound '%s' must be a scalar (one element, rank <= %d)", in[k]->name,
+                     x->rank);
+  for (int k = 1; k < 3 && k < nin; ++k)
+    if (in[k] && !in[k]->cst)
+      for (int i = 0; i < in[k]->rank; ++i)
+        if (in[k]->dims[i] != 1)
+          return EUNIMPL("Clip bound '%s' must be a scalar (one element)", in[k]->name);
+  val_t tmp[2];
+  memset(tmp, 0, sizeof(tmp));
+  val_t *acc = x;
+  for (int k = 1; k < 3 && k < nin; ++k) {
+    if (!in[k])
+      continue;
+    val_t *dst = &tmp[k - 1];
+    dst->name = out->name;
+    set_shape(dst, T_FLOAT, x->rank, x->dims);
+    if (in[k]->cst) {
+      int nh;
+      MlirValue v = pick_layout(im, acc, &nh);
+      float b = (float)cget(in[k]->cst, 0);
+      set_result(dst, k == 1 ? emit_clamp(im, v, b, FLT_MAX) : emit_clamp(im, v, -FLT_MAX, b), nh);
+    } else {
+      AJPQ_RETURN_IF_ERROR(rt_binary(im, k == 1 ? "Max" : "Min", acc, in[k], dst));
+    }
+    acc = dst;
+  }
+  set_shape(out, T_FLOAT, x->rank, x->dims);
+  out->id = acc->id;
+  out->nhwc = acc->nhwc;
+  return NULL;
+}
+
 static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
                              int nout) {
   if (nin < 1 || !in[0])
     return EINVAL("missing input");
   AJPQ_RETURN_IF_ERROR(check_float(in, 1));
   const char *op = n->op_type;
+  if (strcmp(op, "Clip") == 0 && im->opset >= 11 && ((nin > 1 && in[1] && !in[1]->cst) ||
+                                                     (nin > 2 && in[2] && !in[2]->cst))) {
+    AJPQ_RETURN_IF_ERROR(check_float(in, nin));
+    return clip_runtime(im, in, nin, out[0]);
+  }
   set_shape(out[0], T_FLOAT, in[0]->rank, in[0]->dims);
   int nh;
   MlirValue x = pick_layout(im, in[0], &nh), r;
@@ -673,6 +725,149 @@ static ajpq_status_t h_cast(imp_t *im, const Onnx__NodeProto *n, val_t **in, int
     return EUNIMPL("Cast to %s of a run-time %s tensor (only FLOAT->FLOAT and BOOL->FLOAT)",
                    ajpq_onnx_dtype_name((int32_t)to), ajpq_onnx_dtype_name(x->dtype));
   return h_identity(im, n, in, nin, out, nout);
+}
+
+/* ---- control flow ------------------------------------------------------- */
+
+/* Imports the nodes of one If branch into the current function (ONNX scoping: a branch reads
+ * outer values by name; its own initializers and node outputs are new names). BatchNormalization
+ * folding works inside the branch with its own use counts. */
+static ajpq_status_t import_branch(imp_t *im, const Onnx__NodeProto *ifn, const char *which,
+                                   const Onnx__GraphProto *g) {
+  for (size_t i = 0; i < g->n_initializer; ++i) {
+    const Onnx__TensorProto *tp = g->initializer[i];
+    if (!tp->name || !tp->name[0])
+      return EINVAL("%s initializer %zu has no name", which, i);
+    val_t *v;
+    AJPQ_RETURN_IF_ERROR(imp_define(im, tp->name, &v));
+    v->cst = calloc(1, sizeof(*v->cst));
+    if (!v->cst)
+      return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    AJPQ_RETURN_IF_ERROR(ajpq_status_annotate(ajpq_onnx_tensor_from_proto(tp, v->cst),
+                                              "%s initializer", which));
+    v->dtype = v->cst->dtype;
+    v->rank = v->cst->rank;
+    memcpy(v->dims, v->cst->dims, sizeof(v->dims));
+  }
+  if (g->n_sparse_initializer)
+    return EUNIMPL("%s: sparse initializers are not supported", which);
+  const Onnx__GraphProto *sg = im->graph;
+  const Onnx__NodeProto *sn = im->node;
+  size_t si = im->node_index;
+  int *su = im->uses;
+  char *ss = im->skip;
+  MlirLocation sl = im->loc;
+  char sp[sizeof im->blob_prefix];
+  memcpy(sp, im->blob_prefix, sizeof sp);
+  im->uses = NULL;
+  im->skip = NULL;
+  ajpq_status_t st = ajpq_onnx_prepare_nodes(im, g);
+  im->graph = g;
+  for (size_t j = 0; !st && j < g->n_node; ++j) {
+    const Onnx__NodeProto *m = g->node[j];
+    char label[160];
+    snprintf(label, sizeof label, "%s/%s/%s", ifn->name && ifn->name[0] ? ifn->name : "If",
+             which, m->name && m->name[0] ? m->name : (m->op_type ? m->op_type : "node"));
+    im->loc = mlirLocationNameGet(im->ctx, mlirStringRefCreateFromCString(label), sl);
+    size_t k = 0;
+    for (const char *c = label; *c && k + 9 < sizeof im->blob_prefix; ++c)
+      im->blob_prefix[k++] = (isalnum((unsigned char)*c) || *c == '_') ? *c : '_';
+    im->blob_prefix[k++] = '_';
+    im->blob_prefix[k] = 0;
+    im->node = m;
+    im->node_index = j;
+    if (!m->op_type || (m->domain && m->domain[0] && strcmp(m->domain, "ai.onnx") != 0))
+      st = EUNIMPL("%s node '%s': unsupported operator %s%s%s", which, label,
+                   m->domain ? m->domain : "", m->domain && m->domain[0] ? "::" : "",
+                   m->op_type ? m->op_type : "?");
+    else
+      st = ajpq_status_annotate(ajpq_onnx_convert_node(im, m), "node '%s' (%s)", label,
+                                m->op_type);
+  }
+  free(im->uses);
+  free(im->skip);
+  im->uses = su;
+  im->skip = ss;
+  im->graph = sg;
+  im->node = sn;
+  im->node_index = si;
+  im->loc = sl;
+  memcpy(im->blob_prefix, sp, sizeof sp);
+  return st;
+}
+
+/* If. A constant condition imports only the branch taken (exporters emit such Ifs for
+ * shape-dependent code). A run-time condition (a comparison mask, e.g. openWakeWord's
+ * `If(p >= 0.5)` that runs a verifier model only on detections) imports both branches, which
+ * are side-effect free, and picks per sample with `tosa.select(cond, then, else)`: the
+ * untaken branch is computed and discarded. Both branches must give float outputs of equal
+ * shapes; the condition holds one element. */
+static ajpq_status_t h_if(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
+                          int nout) {
+  const Onnx__AttributeProto *at = node_attr(n, "then_branch"), *ae = node_attr(n, "else_branch");
+  if (!at || !at->g || !ae || !ae->g)
+    return EINVAL("If needs then_branch and else_branch graphs");
+  const Onnx__GraphProto *br[2] = {at->g, ae->g};
+  static const char *const names[2] = {"then_branch", "else_branch"};
+  for (int b = 0; b < 2; ++b)
+    if ((int)br[b]->n_output != nout)
+      return EINVAL("%s has %zu outputs, the If node %d", names[b], br[b]->n_output, nout);
+  val_t *c = in[0];
+  if (shape_numel(c->rank, c->dims) != 1)
+    return EINVAL("If condition '%s' has %lld elements (must be 1)", c->name,
+                  (long long)shape_numel(c->rank, c->dims));
+  int taken = -1;
+  if (c->cst)
+    taken = cget(c->cst, 0) != 0 ? 0 : 1;
+  else if (c->dtype != T_BOOL)
+    return EUNIMPL("If condition '%s' is a run-time %s tensor (a comparison mask is supported)",
+                   c->name, ajpq_onnx_dtype_name(c->dtype));
+  for (int b = 0; b < 2; ++b)
+    if (taken < 0 || taken == b)
+      AJPQ_RETURN_IF_ERROR(import_branch(im, n, names[b], br[b]));
+  for (int k = 0; k < nout; ++k) {
+    if (!out[k])
+      continue;
+    val_t *v[2] = {NULL, NULL};
+    for (int b = 0; b < 2; ++b) {
+      if (taken >= 0 && taken != b)
+        continue;
+      const char *nm = br[b]->output[k]->name;
+      v[b] = nm && nm[0] ? imp_lookup(im, nm) : NULL;
+      if (!v[b])
+        return EINVAL("%s output %d ('%s') is not produced", names[b], k, nm ? nm : "");
+    }
+    if (taken >= 0) { /* the value itself (a copy of a constant: out owns its data) */
+      val_t *x[1] = {v[taken]};
+      AJPQ_RETURN_IF_ERROR(h_identity(im, n, x, 1, &out[k], 1));
+      continue;
+    }
+    for (int b = 0; b < 2; ++b)
+      if (!need_float(v[b]))
+        return EUNIMPL("If output %d: %s gives %s (only FLOAT at run time)", k, names[b],
+                       ajpq_onnx_dtype_name(v[b]->dtype));
+    int same = v[0]->rank == v[1]->rank;
+    for (int i = 0; same && i < v[0]->rank; ++i)
+      same = v[0]->dims[i] == v[1]->dims[i];
+    if (!same || c->rank > v[0]->rank) {
+      char a[128], b2[128];
+      return EUNIMPL("If output %d: then_branch gives %s, else_branch %s (a run-time condition "
+                     "needs equal shapes of rank >= the condition's)",
+                     k, shape_str(v[0]->rank, v[0]->dims, a, sizeof a),
+                     shape_str(v[1]->rank, v[1]->dims, b2, sizeof b2));
+    }
+    int r = v[0]->rank;
+    int64_t ones[AJPQ_ONNX_MAX_RANK];
+    for (int i = 0; i < r; ++i)
+      ones[i] = 1;
+    set_shape(out[k], T_FLOAT, r, v[0]->dims);
+    MlirValue ops[3] = {emit_reshape(im, get_id(im, c), r, ones), get_id(im, v[0]),
+                        get_id(im, v[1])};
+    if (mlirValueIsNull(ops[1]) || mlirValueIsNull(ops[2]))
+      return ERR(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    out[k]->id = emit(im, "tosa.select", mlirValueGetType(ops[1]), 3, ops, 0, NULL);
+  }
+  return NULL;
 }
 
 /* ---- constants and shape subgraphs -------------------------------------- */
@@ -2403,6 +2598,9 @@ static const struct {
     {"Equal", h_binary},
     {"Less", h_binary},
     {"Greater", h_binary},
+    {"GreaterOrEqual", h_binary},
+    {"LessOrEqual", h_binary},
+    {"If", h_if},
     {"Relu", h_unary},
     {"LeakyRelu", h_unary},
     {"PRelu", h_unary},
@@ -2555,7 +2753,8 @@ ajpq_status_t ajpq_onnx_convert_node(imp_t *im, const Onnx__NodeProto *n) {
     if (in[i]->missing)
       return EUNIMPL("input '%s' is the %s output, which is not supported", n->input[i],
                      in[i]->missing);
-    if (!in[i]->cst && in[i]->dtype == T_BOOL && strcmp(n->op_type, "Cast") != 0)
+    if (!in[i]->cst && in[i]->dtype == T_BOOL && strcmp(n->op_type, "Cast") != 0 &&
+        !(i == 0 && strcmp(n->op_type, "If") == 0))
       return EUNIMPL("input '%s' is a run-time BOOL mask (Equal/Less/Greater): only Cast to FLOAT "
                      "consumes one",
                      n->input[i]);

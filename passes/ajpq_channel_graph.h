@@ -107,6 +107,21 @@ void ajpq_cg_destroy(ajpq_channel_graph_t *g);
 /* The MLIR op name of a layer kind, e.g. "tosa.depthwise_conv2d" (static). */
 const char *ajpq_cg_op_name(ajpq_cg_op_t k);
 
+struct cJSON;
+/* Fills a layer's JSON object after its "name" and "op" members; false on OOM. */
+typedef bool (*ajpq_cg_json_layer_fn)(struct cJSON *obj, int layer, void *user);
+/* Adds "layers": [ {"name": layer name, "op": op name, …fill(obj, l, user)} for every layer
+ * of g in order ] to the cJSON object `root` (the per-layer part of the cost report and of
+ * strategy files). False on OOM (root then holds a partial array; the caller deletes root). */
+bool ajpq_cg_json_layers(struct cJSON *root, const ajpq_channel_graph_t *g,
+                         ajpq_cg_json_layer_fn fill, void *user);
+/* Prints `root` (cJSON's formatted print, shortest round-tripping numbers) to `path`
+ * all-or-nothing (support/ajpq_output.h: a temporary file renamed on success) and deletes
+ * `root` (may be NULL: an earlier OOM). Errors name `what` and the path: RESOURCE_EXHAUSTED
+ * "out of memory writing <what> '<path>'", IO_ERROR "cannot write <what> '<path>'" or
+ * ajpq_output_open's error. */
+ajpq_status_t ajpq_cg_json_write(struct cJSON *root, const char *path, const char *what);
+
 /* Channel nodes of SSA value `v` (its channel axis, size and node ids,
  * borrowed); false if the value is not tracked. */
 bool ajpq_cg_value_channels(const ajpq_channel_graph_t *g, MlirValue v, int *axis, int64_t *size,

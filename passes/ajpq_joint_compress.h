@@ -123,6 +123,21 @@ bool ajpq_jc_shift_layer(const ajpq_jc_config_t *cfg, ajpq_jc_strategy_t *s, int
 int ajpq_jc_fill_layers(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                         const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s);
 
+/* Budget filling by restoring erased groups (after ajpq_jc_fill_layers, for
+ * the budget that whole-layer steps cannot use — e.g. every kept channel
+ * already at the widest candidate; docs/search.md "Budget filling"): the
+ * erased, erasable groups (cfg->group_fixed 0) are visited once, most
+ * important first (group importance / mean importance of the groups of the
+ * same leader layer; ties by group index), and each is restored if every
+ * budget still holds. A restored channel gets the bits of its nearest more
+ * important kept channel of its layer (the largest kept bits if none is more
+ * important), so every layer stays monotone in importance; kept channels'
+ * bits never change. Afterwards no single erased group can be restored
+ * within the budget (restoring only adds cost, so one pass is enough).
+ * Deterministic. Returns the groups restored, −1 on OOM. */
+int ajpq_jc_fill_groups(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                        const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s);
+
 /* Reward callback: evaluates `s`, returns the reward (finite) and the
  * metric (in the metric's own unit, e.g. accuracy in [0,1]). */
 typedef ajpq_status_t (*ajpq_jc_reward_fn)(void *user, const ajpq_jc_strategy_t *s, double *reward,
@@ -264,6 +279,9 @@ typedef struct {
   double uniform_sparsity;
   bool fill_budget;   /* raise bits while under budget after each episode */
   int refine_passes;  /* ajpq policy: sweeps of the post-search refinement (0 = off) */
+  int heuristic_episodes; /* ajpq policy: the first N episodes play the scripted heuristic
+                             strategies of ajpq_jc_heuristic_profile instead of random warm-up
+                             actions (their transitions go to the replay buffers; 0 = off) */
   bool progress_tty;  /* draw a progress bar (else plain lines every 10%) */
   bool quiet;
   int threads;        /* the pass's threads option: != 1 lets the two agents of policy ajpq
@@ -384,11 +402,27 @@ typedef struct ajpq_jc_wq_stats_s {
    * im2col column); NULL for layers without statistics (matmul). */
   float **mean;
   int64_t *size;                /* [n_layers]: floats in mean[l] */
+  /* sequential correction (ajpq_jc_wq_correct; docs/search.md "Weight quantization") */
+  uint8_t *correct;             /* [n_layers]: 1 = the bias of layer l is corrected */
+  double **fp_out;              /* [n_layers][cout]: Σ_k W[c][k]·E[x_fp][k] = E[y_fp] − b */
+  float **qw;                   /* [n_layers][cout·k]: masked fake-quantized weights installed */
+  float **bias;                 /* [n_layers][cout]: corrected bias installed */
+  int passes;                   /* observation passes over the subset (0 = fp32 means only) */
+  int64_t samples;              /* calibration samples of each pass (the first ones) */
+  bool own_error;               /* target W·E[x_q] instead of E[y_fp] (see ajpq_jc_wq_correct) */
+  /* the strategy whose biases `bias` holds (bits of every layer, concatenated); `refresh`
+   * (set by the evaluator) installs another strategy and recomputes them */
+  uint8_t *bits_of;
+  int64_t n_bits;
+  bool valid;
+  ajpq_status_t (*refresh)(void *owner, const ajpq_jc_strategy_t *s);
+  void *owner;
   /* collection scratch (internal) */
   int n_ex_layers;
   int *ex_to_graph;
   double **sum;
   int64_t *count;
+  const ajpq_jc_actq_t *obs_actq; /* fake-quantize observed inputs like the layer does */
 } ajpq_jc_wq_stats_t;
 
 struct ajpq_executor_s;
@@ -416,6 +450,35 @@ double ajpq_jc_bias_delta(const float *w, const float *wq, const float *mean, in
  * `bias` receives cout floats. INVALID_ARGUMENT if the layer has no statistics. */
 ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st,
                                      int l, const float *wq, float *bias);
+
+/* Default observation passes and subset size of the sequential correction. */
+#define AJPQ_JC_WQ_PASSES 0
+#define AJPQ_JC_WQ_SAMPLES 256
+
+/* Sequential empirical bias correction (Nagel et al. ICCV 2019 §4.2 as AIMET applies it to
+ * deep nets): for every corrected layer l (st->correct), bias = b + E[y_fp] − E[y_q] per
+ * output channel, E[y_q] = Q(W)·E[x_q] with E[x_q] the im2col column means of the layer's
+ * input in the quantized network itself (all upstream layers quantized and corrected; inputs
+ * fake-quantized with `actq` [n_layers] when enabled). Starts from the fp32-mean correction
+ * (E[x_q] := E[x_fp]) and runs st->passes observation passes over the first st->samples
+ * calibration samples, re-deriving all biases after each (a Jacobi sweep: after p passes the
+ * first p layers of every chain are exact; passes >= the depth gives the layer-by-layer
+ * result). Expects st->qw[l] = the weights installed in `ex` for every corrected layer;
+ * installs the biases (ajpq_executor_set_bias) and keeps them in st->bias. Cost: passes ×
+ * samples forward runs. Errors: executor errors. */
+ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats_t *st,
+                                 struct ajpq_executor_s *ex, const int *ex_layer,
+                                 const ajpq_jc_actq_t *actq, int64_t batch, const float *inputs,
+                                 int64_t in_numel);
+
+/* The corrected bias [cout] of layer l for strategy s (recomputed through st->refresh when the
+ * biases held are for another strategy). INVALID_ARGUMENT if layer l is not corrected. */
+ajpq_status_t ajpq_jc_wq_bias_for(const ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s,
+                                  int l, float *bias);
+/* True iff layer l's bias is corrected. */
+bool ajpq_jc_wq_corrects(const ajpq_jc_wq_stats_t *st, int l);
+/* Records that st->bias holds the biases of strategy s (the evaluator, after correcting). */
+void ajpq_jc_wq_mark(ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s);
 
 /* ---- shared pass front half (joint_compress.c) ---- */
 

@@ -45,10 +45,10 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Importance recorded in reports", .enum_values = "l1|l2"},
     {.name = "skip-layers", .kind = AJPQ_OPT_LIST, .default_value = "",
      .help = "Layers kept in float (glob)", .list_elem = AJPQ_OPT_STRING},
-    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "minmax",
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
      .help = "Per-channel weight range: mse or minmax (as the search used)",
      .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
      .help = "Bias correction as the search used (needs calibration)"},
 };
 
@@ -165,6 +165,8 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
     if (!ajpq_opt_has(o, "calibration-samples"))
       samples = as.samples;
   }
+  if (!calibration[0])
+    cfg.bias_correction = false; /* wq: needs the calibration means; none given or recorded */
   if (cfg.act_bits < 32 || cfg.bias_correction) {
     if (!calibration[0]) {
       err_at(func, "ajpq-apply-strategy: act-bits < 32 needs calibration=… for the activation "

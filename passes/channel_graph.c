@@ -3,10 +3,12 @@
 #include "ajpq_channel_graph.h"
 
 #include "ajpq_dialect.h"
+#include "ajpq_output.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 #include "mlir-c/Diagnostics.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1130,3 +1132,41 @@ const char *ajpq_cg_op_name(ajpq_cg_op_t k) {
   return "?";
 }
 
+
+bool ajpq_cg_json_layers(struct cJSON *root, const ajpq_channel_graph_t *g,
+                         ajpq_cg_json_layer_fn fill, void *user) {
+  cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+  bool ok = layers != NULL;
+  for (int l = 0; ok && l < g->n_layers; l++) {
+    cJSON *e = cJSON_CreateObject();
+    ok = e && cJSON_AddItemToArray(layers, e);
+    if (!ok) {
+      cJSON_Delete(e);
+      break;
+    }
+    ok = cJSON_AddStringToObject(e, "name", g->layers[l].name) &&
+         cJSON_AddStringToObject(e, "op", ajpq_cg_op_name(g->layers[l].op_kind)) &&
+         fill(e, l, user);
+  }
+  return ok;
+}
+
+ajpq_status_t ajpq_cg_json_write(struct cJSON *root, const char *path, const char *what) {
+  char *text = root ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  if (!text)
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory writing %s '%s'", what, path);
+  ajpq_output_t out;
+  ajpq_status_t st = ajpq_output_open(&out, path);
+  if (!st) {
+    size_t n = strlen(text);
+    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
+      ajpq_output_abort(&out);
+      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write %s '%s'", what, path);
+    } else {
+      st = ajpq_output_commit(&out);
+    }
+  }
+  cJSON_free(text);
+  return st;
+}

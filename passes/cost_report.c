@@ -13,11 +13,9 @@
  * (built with cJSON, written all-or-nothing through ajpq_output.h). The IR
  * is not changed. */
 #include "ajpq_channel_graph.h"
-#include "ajpq_output.h"
 #include "ajpq_passes.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,55 +64,41 @@ static bool add_cost(cJSON *o, const ajpq_costmodel_cost_t *c, bool layer) {
          cJSON_AddNumberToObject(o, "avg_bits", ajpq_costmodel_avg_bits(c));
 }
 
-static bool write_json(const char *path, const ajpq_channel_graph_t *g,
-                       const ajpq_costmodel_cost_t *pl, const ajpq_costmodel_cost_t *t,
-                       MlirOperation at) {
-  /* integers are exact in a double up to 2^53 (BitOPs of any model here) */
-  cJSON *root = cJSON_CreateObject();
-  cJSON *tot = root ? cJSON_AddObjectToObject(root, "total") : NULL;
-  bool ok = tot && add_cost(tot, t, false) &&
-            cJSON_AddNumberToObject(tot, "layers", g->n_layers);
-  cJSON *layers = ok ? cJSON_AddArrayToObject(root, "layers") : NULL;
-  ok = ok && layers;
-  for (int l = 0; ok && l < g->n_layers; l++) {
-    const ajpq_cg_layer_t *L = &g->layers[l];
-    cJSON *e = cJSON_CreateObject();
-    ok = e && cJSON_AddItemToArray(layers, e);
-    if (!ok) {
-      cJSON_Delete(e);
-      break;
-    }
-    ok = cJSON_AddStringToObject(e, "name", L->name) &&
-         cJSON_AddStringToObject(e, "op", ajpq_cg_op_name(L->op_kind)) &&
-         cJSON_AddStringToObject(e, "kind", ajpq_costmodel_kind_name(L->desc.kind)) &&
+typedef struct {
+  const ajpq_channel_graph_t *g;
+  const ajpq_costmodel_cost_t *pl;
+} layer_ctx_t;
+
+static bool fill_layer(cJSON *e, int l, void *user) {
+  const layer_ctx_t *c = user;
+  const ajpq_cg_layer_t *L = &c->g->layers[l];
+  const ajpq_costmodel_cost_t *pl = c->pl;
+  return cJSON_AddStringToObject(e, "kind", ajpq_costmodel_kind_name(L->desc.kind)) &&
          cJSON_AddNumberToObject(e, "cin", (double)L->desc.cin) &&
          cJSON_AddNumberToObject(e, "cout", (double)L->desc.cout) && add_cost(e, &pl[l], true) &&
          cJSON_AddNumberToObject(e, "act_bits", L->act_bits) &&
          cJSON_AddNumberToObject(e, "macs", (double)pl[l].macs) &&
          cJSON_AddNumberToObject(e, "bitops", (double)pl[l].bitops) &&
          cJSON_AddNumberToObject(e, "weight_bytes", (double)pl[l].weight_bytes);
+}
+
+static bool write_json(const char *path, const ajpq_channel_graph_t *g,
+                       const ajpq_costmodel_cost_t *pl, const ajpq_costmodel_cost_t *t,
+                       MlirOperation at) {
+  /* integers are exact in a double up to 2^53 (BitOPs of any model here) */
+  cJSON *root = cJSON_CreateObject();
+  cJSON *tot = root ? cJSON_AddObjectToObject(root, "total") : NULL;
+  layer_ctx_t lc = {g, pl};
+  bool ok = tot && add_cost(tot, t, false) &&
+            cJSON_AddNumberToObject(tot, "layers", g->n_layers) &&
+            ajpq_cg_json_layers(root, g, fill_layer, &lc);
+  if (!ok) {
+    cJSON_Delete(root);
+    root = NULL;
   }
-  char *text = ok ? cJSON_Print(root) : NULL;
-  cJSON_Delete(root);
-  char msg[600];
-  if (!text) {
-    snprintf(msg, sizeof msg, "ajpq-cost-report: out of memory writing '%s'", path);
-    mlirEmitError(mlirOperationGetLocation(at), msg);
-    return false;
-  }
-  ajpq_output_t out;
-  ajpq_status_t st = ajpq_output_open(&out, path);
-  if (!st) {
-    size_t n = strlen(text);
-    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
-      ajpq_output_abort(&out);
-      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write output file '%s'", path);
-    } else {
-      st = ajpq_output_commit(&out);
-    }
-  }
-  cJSON_free(text);
+  ajpq_status_t st = ajpq_cg_json_write(root, path, "output file");
   if (st) {
+    char msg[600];
     snprintf(msg, sizeof msg, "ajpq-cost-report: %s", ajpq_status_message(st));
     ajpq_status_free(st);
     mlirEmitError(mlirOperationGetLocation(at), msg);

@@ -46,10 +46,10 @@ static const ajpq_pass_option_t k_options[] = {
              "name globs, 'head' (the output layers) or 'none'", .list_elem = AJPQ_OPT_STRING},
     {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
      .help = "Channel importance criterion", .enum_values = "l1|l2"},
-    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "minmax",
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
      .help = "Per-channel weight range: mse (clip ratio minimising the squared error) or minmax",
      .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
      .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias"},
     {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
      .help = "Search episodes", .min = 1, .max = 1e6},
@@ -61,7 +61,7 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "calibration-samples", .kind = AJPQ_OPT_INT, .default_value = "0",
      .help = "Calibration samples used (0 = the whole calibration split)", .min = 0, .max = 1e9},
     {.name = "metric", .kind = AJPQ_OPT_STRING, .default_value = "",
-     .help = "top1|top5|accuracy|auc|agreement|kl (default: the manifest's)"},
+     .help = "top1|top5|accuracy|auc|agreement|kl|nmse (default: the manifest's)"},
     {.name = "threads", .kind = AJPQ_OPT_INT, .default_value = "0",
      .help = "Executor threads (0 = all CPUs); results do not depend on it", .min = 0, .max = 1024},
     {.name = "strategy-out", .kind = AJPQ_OPT_STRING, .help = "Write the strategy as JSON"},
@@ -79,6 +79,11 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "refine", .kind = AJPQ_OPT_INT, .default_value = "4",
      .help = "policy=ajpq: sweeps of the post-search refinement that moves bits between layers "
              "under the budget, evaluator-guided (0 = off)", .min = 0, .max = 100},
+    {.name = "heuristic-episodes", .kind = AJPQ_OPT_INT, .default_value = "8",
+     .help = "policy=ajpq: the first N episodes play scripted prune-then-quantize strategies "
+             "(ramped sparsity, per-layer bits by measured sensitivity; costs L+1 extra "
+             "evaluations) into the replay buffers instead of random warm-up actions (0 = off)",
+     .min = 0, .max = 1e6},
     {.name = "quiet", .kind = AJPQ_OPT_BOOL, .default_value = "false",
      .help = "No progress and no final table"},
 };
@@ -189,9 +194,13 @@ static ajpq_status_t write_svg(const char *path, const ajpq_channel_graph_t *g,
   return ajpq_output_commit(&out);
 }
 
+/* `erased_stored`: erased channels as ajpq-cost-report counts them on the
+ * output (a depthwise conv that lost channels is stored renumbered over its
+ * kept ones, so its erased channels — tied to its producer's — are not
+ * counted there); `c->erased_channels` counts them in every original layer. */
 static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cost_t *c,
-                        const char *metric, double m32, double m, double seconds, int episodes,
-                        int changes) {
+                        int64_t erased_stored, const char *metric, double m32, double m,
+                        double seconds, int episodes, int changes) {
   fprintf(stderr, "joint-compress result            fp32          compressed    ratio\n");
   fprintf(stderr, "  %-22s %14.6f %14.6f\n", metric, m32, m);
   fprintf(stderr, "  %-22s %14lld %14lld %8.4f\n", "weight bytes", (long long)f->weight_bytes,
@@ -200,8 +209,14 @@ static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cos
           (double)c->macs / (double)(f->macs ? f->macs : 1));
   fprintf(stderr, "  %-22s %14lld %14lld %8.4f\n", "BitOPs", (long long)f->bitops,
           (long long)c->bitops, (double)c->bitops / (double)(f->bitops ? f->bitops : 1));
-  fprintf(stderr, "  %-22s %14s %14lld\n", "erased channels", "0", (long long)c->erased_channels);
-  fprintf(stderr, "  %-22s %14.3f %14.3f\n", "average bits", 32.0, ajpq_costmodel_avg_bits(c));
+  fprintf(stderr, "  %-22s %14s %14lld   (output channels of the original layers)\n",
+          "erased channels", "0", (long long)c->erased_channels);
+  fprintf(stderr,
+          "  %-22s %14s %14lld   (as ajpq-cost-report counts them: without the channels of "
+          "depthwise convs stored renumbered over their kept channels)\n",
+          "  of them stored", "0", (long long)erased_stored);
+  fprintf(stderr, "  %-22s %14.3f %14.3f   (per original weight)\n", "average bits", 32.0,
+          ajpq_costmodel_avg_bits(c));
   fprintf(stderr, "  search: %d episodes, %.1f s wall; budget enforcement changed %d bit-widths\n",
           episodes, seconds, changes);
 }
@@ -496,6 +511,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
       .uniform_sparsity = ajpq_opt_float(o, "uniform-sparsity"),
       .fill_budget = ajpq_opt_bool(o, "fill-budget"),
       .refine_passes = (int)ajpq_opt_int(o, "refine"),
+      .heuristic_episodes = (int)ajpq_opt_int(o, "heuristic-episodes"),
       .progress_tty = isatty(2),
       .quiet = ajpq_opt_bool(o, "quiet"),
       .threads = (int)ajpq_opt_int(o, "threads")};
@@ -505,7 +521,18 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
     goto done;
   }
   ajpq_costmodel_cost_t bc;
-  ajpq_jc_cost(g, &cfg, best, &bc, NULL);
+  ajpq_costmodel_cost_t *bpl = calloc((size_t)g->n_layers, sizeof *bpl);
+  if (!bpl) {
+    mlirEmitError(mlirOperationGetLocation(func), "joint-compress: out of memory");
+    goto done;
+  }
+  ajpq_jc_cost(g, &cfg, best, &bc, bpl);
+  int64_t erased_stored = bc.erased_channels;
+  for (int l = 0; l < g->n_layers; l++)
+    if (g->layers[l].desc.kind == AJPQ_COSTMODEL_DEPTHWISE &&
+        bpl[l].erased_channels < g->layers[l].desc.cout)
+      erased_stored -= bpl[l].erased_channels; /* stored renumbered (see print_table) */
+  free(bpl);
   if (!ajpq_jc_within_budget(&cfg, &bc, &fp32) || !ajpq_jc_strategy_valid(g, &cfg, best)) {
     mlirEmitError(mlirOperationGetLocation(func),
                   "joint-compress: internal error: the best strategy breaks the budget or the "
@@ -536,7 +563,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
     }
   }
   if (!so.quiet)
-    print_table(&fp32, &bc, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
+    print_table(&fp32, &bc, erased_stored, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
                 res.best_metric, res.seconds, res.episodes_run, res.enforce_changes);
   if (!so.quiet && res.refine_evals)
     fprintf(stderr, "  refinement: %d evaluations, %d moves accepted\n", res.refine_evals,

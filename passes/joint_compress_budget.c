@@ -93,11 +93,12 @@ void ajpq_jc_cost(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
   for (int l = 0; l < g->n_layers; l++)
     if (g->layers[l].desc.cout > maxc)
       maxc = g->layers[l].desc.cout;
-  uint8_t *fbits = malloc((size_t)maxc);
-  if (!erased || !in_kept || !fbits) {
+  uint8_t *fbits = malloc((size_t)maxc), *cbits = malloc((size_t)maxc);
+  if (!erased || !in_kept || !fbits || !cbits) {
     free(erased);
     free(in_kept);
     free(fbits);
+    free(cbits);
     total->weight_bytes = INT64_MAX / 4; /* OOM: never "within budget" */
     return;
   }
@@ -111,8 +112,33 @@ void ajpq_jc_cost(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
       bits = fbits;
     }
     ajpq_costmodel_cost_t c = {0};
-    ajpq_status_t st = ajpq_costmodel_layer(&L->desc, bits, in_kept,
-                                            ajpq_jc_act_quantized(cfg, l) ? cfg->act_bits : 32, &c);
+    int ab = ajpq_jc_act_quantized(cfg, l) ? cfg->act_bits : 32;
+    ajpq_costmodel_layer_t dw = L->desc;
+    const ajpq_costmodel_layer_t *desc = &L->desc;
+    const uint8_t *kin = in_kept;
+    int64_t nk = 0;
+    if (L->desc.kind == AJPQ_COSTMODEL_DEPTHWISE && bits != fbits) {
+      for (int64_t ch = 0; ch < L->desc.cout; ch++)
+        if (bits[ch])
+          cbits[nk++] = bits[ch];
+      int64_t mult = L->desc.cout / L->desc.cin;
+      if (nk > 0 && nk < L->desc.cout && nk % mult == 0) {
+        /* a depthwise conv that lost channels is stored renumbered over its
+         * kept channels (docs/search.md "Rewrite"): its kept-channel map
+         * covers those only — cost it as the op the rewrite emits, so the
+         * total equals ajpq-cost-report's on the output exactly */
+        dw.cin = dw.groups = nk / mult;
+        dw.cout = nk;
+        desc = &dw;
+        bits = cbits;
+        kin = NULL;
+      }
+    }
+    ajpq_status_t st = ajpq_costmodel_layer(desc, bits, kin, ab, &c);
+    if (!st && desc == &dw) { /* counts over the original layer */
+      c.erased_channels = L->desc.cout - nk;
+      c.orig_weights = L->desc.cout * ajpq_costmodel_weights_per_channel(&L->desc);
+    }
     if (st) { /* bits are produced by the search: a bug; make it visible */
       ajpq_status_free(st);
       c.weight_bytes = INT64_MAX / 4 / (g->n_layers + 1);
@@ -124,6 +150,7 @@ void ajpq_jc_cost(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
   free(erased);
   free(in_kept);
   free(fbits);
+  free(cbits);
 }
 
 void ajpq_jc_cost_fp32(const ajpq_channel_graph_t *g, ajpq_costmodel_cost_t *total) {
@@ -452,6 +479,106 @@ int ajpq_jc_fill_layers(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *c
   return raises;
 }
 
+/* Bits a restored channel ch of layer l gets: those of its nearest more
+ * important kept channel (= the smallest bits among the more important kept
+ * ones, the layer being monotone), or, if none is more important, the
+ * largest kept bits — either way the layer stays monotone in importance. */
+static int restore_bits(const ajpq_cg_layer_t *L, const ajpq_jc_strategy_t *s, int l, int64_t ch) {
+  int above = 0, any = 0;
+  double imp = L->importance ? L->importance[ch] : 0;
+  for (int64_t o = 0; o < L->desc.cout; o++) {
+    int b = s->bits[l][o];
+    if (!b || o == ch)
+      continue;
+    if (b > any)
+      any = b;
+    double io = L->importance ? L->importance[o] : 0;
+    bool more = io > imp || (io == imp && o < ch); /* ties: lower index first, as the rank */
+    if (more && (!above || b < above))
+      above = b;
+  }
+  return above ? above : any;
+}
+
+int ajpq_jc_fill_groups(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                        const ajpq_costmodel_cost_t *fp32, ajpq_jc_strategy_t *s) {
+  int ng = g->n_groups;
+  int *idx = malloc((size_t)(ng ? ng : 1) * sizeof(int));
+  double *key = malloc((size_t)(ng ? ng : 1) * sizeof(double));
+  double *lsum = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(double));
+  int *lcnt = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof(int));
+  uint8_t *erased = malloc((size_t)(ng ? ng : 1));
+  int maxm = 1;
+  for (int i = 0; i < ng; i++)
+    if (g->groups[i].n_members > maxm)
+      maxm = g->groups[i].n_members;
+  uint8_t *saved = malloc((size_t)maxm); /* the restored bits of one group's members */
+  int restored = 0;
+  if (!idx || !key || !lsum || !lcnt || !erased || !saved) {
+    restored = -1;
+    goto out;
+  }
+  ajpq_jc_group_erased(g, s, erased);
+  /* a group's importance relative to the mean of the groups its leader leads
+   * (raw sums are not comparable across layers of different widths) */
+  for (int i = 0; i < ng; i++) {
+    lsum[g->groups[i].leader] += g->groups[i].importance;
+    lcnt[g->groups[i].leader]++;
+  }
+  int n = 0;
+  for (int i = 0; i < ng; i++) {
+    const ajpq_cg_group_t *G = &g->groups[i];
+    if (!erased[i] || cfg->group_fixed[i] || G->n_members == 0)
+      continue;
+    double mean = lsum[G->leader] / lcnt[G->leader];
+    key[i] = mean > 0 ? G->importance / mean : 0;
+    idx[n++] = i;
+  }
+  /* most important first; ties by group index (deterministic) */
+  for (int a = 1; a < n; a++)
+    for (int b = a; b > 0; b--) {
+      int x = idx[b], y = idx[b - 1];
+      if (key[x] > key[y] || (key[x] == key[y] && x < y)) {
+        idx[b] = y;
+        idx[b - 1] = x;
+      } else {
+        break;
+      }
+    }
+  /* one pass suffices: restoring only adds cost, so a group that does not
+   * fit now never fits after further restores */
+  for (int k = 0; k < n; k++) {
+    const ajpq_cg_group_t *G = &g->groups[idx[k]];
+    bool ok = true;
+    for (int j = 0; j < G->n_members; j++) {
+      int l = G->member_layer[j];
+      int b = restore_bits(&g->layers[l], s, l, G->member_chan[j]);
+      ok &= b > 0;
+      saved[j] = (uint8_t)b;
+    }
+    if (!ok) /* a member layer with no kept channel: cannot happen (min-keep >= 1) */
+      continue;
+    for (int j = 0; j < G->n_members; j++)
+      s->bits[G->member_layer[j]][G->member_chan[j]] = saved[j];
+    ajpq_costmodel_cost_t c;
+    ajpq_jc_cost(g, cfg, s, &c, NULL);
+    if (ajpq_jc_within_budget(cfg, &c, fp32)) {
+      restored++;
+      continue;
+    }
+    for (int j = 0; j < G->n_members; j++)
+      s->bits[G->member_layer[j]][G->member_chan[j]] = 0;
+  }
+out:
+  free(idx);
+  free(key);
+  free(lsum);
+  free(lcnt);
+  free(erased);
+  free(saved);
+  return restored;
+}
+
 ajpq_status_t ajpq_jc_refine(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                              const ajpq_costmodel_cost_t *fp32, ajpq_jc_reward_fn reward,
                              void *user, int passes, bool quiet, ajpq_jc_strategy_t *best,
@@ -514,6 +641,12 @@ ajpq_status_t ajpq_jc_refine(const ajpq_channel_graph_t *g, const ajpq_jc_config
       }
       if (!ok)
         continue;
+      /* lowering whole layers overshoots: give what is left back by layer
+       * steps (may re-raise a lowered layer), so moves do not leak budget */
+      if (ajpq_jc_fill_layers(g, cfg, fp32, t) < 0) {
+        st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+        break;
+      }
       double r, m;
       st = reward(user, t, &r, &m);
       res->evals++;

@@ -110,6 +110,73 @@ bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_opti
   return true;
 }
 
+/* head[l] = 1 for the layers with no compressible layer downstream (the act-skip=head set):
+ * their outputs are the model's scores, whose absolute level a threshold reads (wq). */
+static ajpq_status_t wq_head_layers(const ajpq_channel_graph_t *g, uint8_t *head) {
+  MlirOperation *seen = NULL;
+  size_t nseen = 0, capseen = 0;
+  bool oom = false;
+  for (int l = 0; l < g->n_layers && !oom; l++) {
+    nseen = 0;
+    bool down = false;
+    MlirOperation op = g->layers[l].op;
+    for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && !down; r++)
+      for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
+           !mlirOpOperandIsNull(u) && !down; u = mlirOpOperandGetNextUse(u))
+        down = reaches_layer(g, l, mlirOpOperandGetOwner(u), &seen, &nseen, &capseen, &oom);
+    head[l] = !down;
+  }
+  free(seen);
+  return oom ? ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory") : NULL;
+}
+
+/* True iff a compressible layer other than `self` produces (transitively) value v: backward
+ * DAG walk over defining ops, with a visited list (wq). */
+static bool fed_by_layer(const ajpq_channel_graph_t *g, int self, MlirValue v,
+                         MlirOperation **seen, size_t *nseen, size_t *capseen, bool *oom) {
+  if (!mlirValueIsAOpResult(v))
+    return false; /* a function argument: the model input */
+  MlirOperation op = mlirOpResultGetOwner(v);
+  for (size_t i = 0; i < *nseen; i++)
+    if (mlirOperationEqual((*seen)[i], op))
+      return false;
+  if (*nseen == *capseen) {
+    size_t cap = *capseen ? 2 * *capseen : 64;
+    MlirOperation *p = realloc(*seen, cap * sizeof *p);
+    if (!p) {
+      *oom = true;
+      return false;
+    }
+    *seen = p;
+    *capseen = cap;
+  }
+  (*seen)[(*nseen)++] = op;
+  for (int l = 0; l < g->n_layers; l++)
+    if (l != self && mlirOperationEqual(g->layers[l].op, op))
+      return true;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); i++)
+    if (fed_by_layer(g, self, mlirOperationGetOperand(op, i), seen, nseen, capseen, oom))
+      return true;
+  return false;
+}
+
+/* first[l] = 1 for the layers that read the model input with no compressible layer upstream
+ * (a classifier's stem): their input is raw data (mostly exact zeros in Fashion-MNIST's
+ * background), where a mean shift moves every zero pixel's output (wq). */
+static ajpq_status_t wq_first_layers(const ajpq_channel_graph_t *g, uint8_t *first) {
+  MlirOperation *seen = NULL;
+  size_t nseen = 0, capseen = 0;
+  bool oom = false;
+  for (int l = 0; l < g->n_layers && !oom; l++) {
+    nseen = 0;
+    /* operand 0 is the activation of conv / depthwise / matmul */
+    first[l] = !fed_by_layer(g, l, mlirOperationGetOperand(g->layers[l].op, 0), &seen, &nseen,
+                             &capseen, &oom);
+  }
+  free(seen);
+  return oom ? ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory") : NULL;
+}
+
 bool ajpq_jc_act_quantized(const ajpq_jc_config_t *cfg, int l) {
   return cfg->act_bits < 32 && !(cfg->skip && cfg->skip[l]) &&
          !(cfg->act_skip && cfg->act_skip[l]);
@@ -278,6 +345,7 @@ struct ajpq_jc_evaluator_s {
   float *ref_logits;   /* fp32 class scores [n][classes] (logits/probs) */
   int64_t classes;
   double metric_fp32;
+  float **ref_dense;   /* metric nmse (qa): fp32 outputs, per output [n][numel] */
   float *wbuf;
   ajpq_jc_actq_t *actq; /* [n_layers] */
   /* per layer: the bits and kept inputs whose masked weights the executor
@@ -290,7 +358,8 @@ struct ajpq_jc_evaluator_s {
   float *bbuf;            /* corrected bias scratch [max cout] (wq) */
 };
 
-static const char *const k_metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", NULL};
+static const char *const k_metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl",
+                                        "nmse", NULL};
 
 static bool metric_known(const char *m) {
   for (int i = 0; k_metrics[i]; i++)
@@ -321,6 +390,10 @@ void ajpq_jc_evaluator_destroy(ajpq_jc_evaluator_t *e) {
   free(e->post_outputs);
   free(e->ref_score);
   free(e->ref_logits);
+  if (e->ref_dense)
+    for (int i = 0; i < e->n_out; i++)
+      free(e->ref_dense[i]);
+  free(e->ref_dense);
   free(e->wbuf);
   free(e->actq);
   ajpq_jc_wq_stats_free(e->wq);
@@ -563,10 +636,46 @@ static double auc(const double *score, const int64_t *lab, int64_t n) {
   return u / (pos * neg);
 }
 
+/* metric=nmse (qa): label-free fidelity of every output value, for models whose outputs are
+ * not one [classes] row (score maps, embeddings, sequences, a single probability): the mean
+ * over graph outputs of sum (y - y_fp32)^2 / sum y_fp32^2 over the calibration set (plain MSE
+ * for an all-zero output). ajpq-runner --metric nmse computes the same. */
+static double score_nmse(ajpq_jc_evaluator_t *e, bool set_ref) {
+  if (set_ref) {
+    if (!e->ref_dense)
+      e->ref_dense = calloc((size_t)e->n_out, sizeof(float *));
+    if (!e->ref_dense)
+      return NAN;
+    for (int o = 0; o < e->n_out; o++) {
+      size_t bytes = (size_t)(e->n * e->out_numel[o]) * sizeof(float);
+      free(e->ref_dense[o]);
+      e->ref_dense[o] = malloc(bytes ? bytes : 1);
+      if (!e->ref_dense[o])
+        return NAN;
+      memcpy(e->ref_dense[o], e->outputs[o], bytes);
+    }
+    return 0.0;
+  }
+  double acc = 0;
+  for (int o = 0; o < e->n_out; o++) {
+    int64_t cnt = e->n * e->out_numel[o];
+    double err = 0, ref = 0;
+    for (int64_t j = 0; j < cnt; j++) {
+      double d = (double)e->outputs[o][j] - e->ref_dense[o][j];
+      err += d * d;
+      ref += (double)e->ref_dense[o][j] * e->ref_dense[o][j];
+    }
+    acc += ref > 0 ? err / ref : err / (double)(cnt > 0 ? cnt : 1);
+  }
+  return acc / (e->n_out > 0 ? e->n_out : 1);
+}
+
 /* Metric of the current e->outputs (ref: fp32 references are set). */
 static double score_metric(ajpq_jc_evaluator_t *e, bool set_ref) {
   const char *m = e->metric;
   int64_t n = e->n;
+  if (!strcmp(m, "nmse"))
+    return score_nmse(e, set_ref);
   if (e->post == AJPQ_POSTPROCESS_MAX_SIGMOID) {
     double *sc = malloc((size_t)n * sizeof(double));
     if (!sc)
@@ -655,6 +764,8 @@ static double reward_of(const ajpq_jc_evaluator_t *e, double metric) {
   double r;
   if (!strcmp(e->metric, "kl"))
     r = -metric;
+  else if (!strcmp(e->metric, "nmse")) /* qa: fidelity, 0 = the fp32 outputs */
+    r = isfinite(metric) ? -metric : -1e3;
   else if (!strcmp(e->metric, "agreement"))
     r = 0.1 * (metric * 100.0 - 100.0);
   else
@@ -664,9 +775,9 @@ static double reward_of(const ajpq_jc_evaluator_t *e, double metric) {
   return r;
 }
 
-ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, double *reward,
-                                       double *metric) {
-  ajpq_jc_evaluator_t *e = user;
+/* Installs strategy s in the executor: masked fake-quantized weights of the layers whose bits
+ * or kept inputs changed, then (bias correction, wq) the corrected biases of every layer. */
+static ajpq_status_t install_strategy(ajpq_jc_evaluator_t *e, const ajpq_jc_strategy_t *s) {
   const ajpq_channel_graph_t *g = e->g;
   uint8_t *erased = malloc((size_t)(g->n_groups ? g->n_groups : 1));
   if (!erased)
@@ -684,11 +795,8 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
     st = ajpq_jc_masked_weights(g, e->cfg, s, erased, l, e->wbuf);
     if (!st)
       st = ajpq_executor_set_weights(e->ex, e->ex_layer[l], e->wbuf);
-    if (!st && e->cfg->bias_correction && ajpq_jc_wq_has_layer(e->wq, l)) {
-      st = ajpq_jc_corrected_bias(g, e->wq, l, e->wbuf, e->bbuf);
-      if (!st)
-        st = ajpq_executor_set_bias(e->ex, e->ex_layer[l], e->bbuf);
-    }
+    if (!st && ajpq_jc_wq_corrects(e->wq, l)) /* kept for the bias correction below */
+      memcpy(e->wq->qw[l], e->wbuf, (size_t)(L->desc.cout * L->k) * sizeof(float));
     if (!st) {
       memcpy(e->last_bits[l], s->bits[l], (size_t)L->desc.cout);
       memcpy(e->last_in[l], e->in_kept, (size_t)L->desc.cin);
@@ -696,6 +804,26 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
     }
   }
   free(erased);
+  /* every bias depends on the layer's own weights and on all upstream layers: recomputed for
+   * each candidate (docs/search.md "Weight quantization") */
+  if (!st && e->cfg->bias_correction && e->wq) {
+    e->wq->valid = false;
+    st = ajpq_jc_wq_correct(g, e->wq, e->ex, e->ex_layer, e->actq, e->batch, e->inputs,
+                            e->in_numel);
+    if (!st)
+      ajpq_jc_wq_mark(e->wq, s);
+  }
+  return st;
+}
+
+static ajpq_status_t wq_refresh(void *owner, const ajpq_jc_strategy_t *s) {
+  return install_strategy(owner, s);
+}
+
+ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, double *reward,
+                                       double *metric) {
+  ajpq_jc_evaluator_t *e = user;
+  ajpq_status_t st = install_strategy(e, s);
   if (!st)
     st = run_all(e, NULL, NULL);
   if (st)
@@ -703,7 +831,7 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
   double m = score_metric(e, false);
   *metric = m;
   double r = reward_of(e, m);
-  if (strcmp(e->metric, "kl") && strcmp(e->metric, "agreement")) {
+  if (strcmp(e->metric, "kl") && strcmp(e->metric, "agreement") && strcmp(e->metric, "nmse")) {
     /* labelled metric: add the label-free fidelity term −KL(fp32 ‖ candidate)
      * (docs/search.md "Reward"): dense where accuracy on a small calibration
      * set is flat */
@@ -772,14 +900,15 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     snprintf(mname, sizeof mname, "%s", lpath[0] ? "top1" : "agreement");
   if (!metric_known(mname)) {
     st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
-                          "unknown metric '%s' (expected top1, top5, accuracy, auc, agreement or kl)",
+                          "unknown metric '%s' (expected top1, top5, accuracy, auc, agreement, kl "
+                          "or nmse)",
                           mname);
     goto fail;
   }
   if (metric_labelled(mname) && !lpath[0]) {
     st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
                           "metric '%s' needs labels, but calibration '%s' has none (use "
-                          "metric=agreement or metric=kl without labels)",
+                          "metric=agreement, kl or nmse without labels)",
                           mname, cal);
     goto fail;
   }
@@ -937,6 +1066,37 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
                           mname, detector ? "detector (max_sigmoid)" : "class-score");
     goto fail;
   }
+  if (!detector && strcmp(mname, "nmse")) {
+    /* qa: a class-score metric reads one [classes] row per sample (as ajpq-runner checks): a
+     * sequence or dense output ([1, T, C], a score map) would be one argmax over every
+     * position, and a single value per sample makes argmax/softmax constant (agreement 1,
+     * KL 0 for every candidate: a blind search) */
+    const ajpq_executor_tensor_info_t *oi = ajpq_executor_output_info(e->ex, e->post_outputs[0]);
+    int big = 0;
+    for (int d = 1; d < oi->rank; d++)
+      big += oi->dims[d] > 1;
+    if (big > 1 || e->out_numel[e->post_outputs[0]] < 2) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "metric '%s' needs output %d as [batch, classes] with >= 2 classes, "
+                            "but it has %lld values per sample in %d non-unit dims (use "
+                            "metric=nmse, the fidelity of every output value)",
+                            mname, e->post_outputs[0], (long long)e->out_numel[e->post_outputs[0]],
+                            big);
+      goto fail;
+    }
+  }
+  if (needs_cls && e->labels) { /* qa: as ajpq-runner; a label past the classes never matches */
+    int64_t classes = e->out_numel[e->post_outputs[0]];
+    for (int64_t i = 0; i < e->n; i++)
+      if (e->labels[i] < 0 || e->labels[i] >= classes) {
+        st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                              "labels '%s': label %lld of calibration sample %lld is not in [0, "
+                              "%lld) (the model's output %d has %lld classes)",
+                              lpath, (long long)e->labels[i], (long long)i, (long long)classes,
+                              e->post_outputs[0], (long long)classes);
+        goto fail;
+      }
+  }
   /* layers: graph -> executor */
   e->ex_layer = malloc((size_t)(g->n_layers ? g->n_layers : 1) * sizeof(int));
   int64_t wmax = 1;
@@ -1007,7 +1167,7 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     e->metric_fp32 = metric_labelled(mname) ? score_metric(e, false) : ref;
     if (!strcmp(mname, "agreement"))
       e->metric_fp32 = 1.0;
-    if (!strcmp(mname, "kl"))
+    if (!strcmp(mname, "kl") || !strcmp(mname, "nmse"))
       e->metric_fp32 = 0.0;
   }
   /* second pass (mse / percentile): histograms of every layer input over its observed range */
@@ -1076,6 +1236,60 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
   free(hist);
   free(mins);
   free(maxs);
+  if (!st && e->wq) { /* bias correction (wq): which layers, and how to refresh */
+    e->wq->refresh = wq_refresh;
+    e->wq->owner = e;
+    if (e->wq->samples > e->n)
+      e->wq->samples = e->n;
+    /* development aids (docs/search.md "Weight quantization"; they change results, so never
+     * silently): AJPQ_WQ_PASSES=P observation passes (sequential correction),
+     * AJPQ_WQ_OWN=1 own-error target, AJPQ_WQ_SAMPLES=N pass subset, AJPQ_WQ_ONLY=A[-B]
+     * correct only layers A..B, AJPQ_WQ_HEAD=1 / AJPQ_WQ_FIRST=1 correct the head / the
+     * layers reading the model input too */
+    static const char *const k_wq_env[] = {"AJPQ_WQ_PASSES", "AJPQ_WQ_OWN", "AJPQ_WQ_SAMPLES",
+                                           "AJPQ_WQ_ONLY", "AJPQ_WQ_HEAD", "AJPQ_WQ_FIRST"};
+    for (size_t i = 0; i < sizeof k_wq_env / sizeof k_wq_env[0]; i++)
+      if (getenv(k_wq_env[i]))
+        fprintf(stderr, "warning: %s=%s: bias-correction development aid set (results differ "
+                "from a normal run)\n", k_wq_env[i], getenv(k_wq_env[i]));
+    const char *ev;
+    if ((ev = getenv("AJPQ_WQ_PASSES")))
+      e->wq->passes = atoi(ev);
+    if ((ev = getenv("AJPQ_WQ_ONLY"))) {
+      int a = -1, b = -1;
+      if (sscanf(ev, "%d-%d", &a, &b) < 2)
+        b = a;
+      for (int l = 0; l < g->n_layers; l++)
+        if (l < a || l > b)
+          e->wq->correct[l] = 0;
+    }
+    if ((ev = getenv("AJPQ_WQ_OWN")))
+      e->wq->own_error = atoi(ev) != 0;
+    if ((ev = getenv("AJPQ_WQ_SAMPLES")) && atoll(ev) > 0 && atoll(ev) < e->n)
+      e->wq->samples = atoll(ev);
+    if (!((ev = getenv("AJPQ_WQ_HEAD")) && atoi(ev))) {
+      uint8_t *head = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+      st = head ? wq_head_layers(g, head)
+                : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      for (int l = 0; !st && l < g->n_layers; l++)
+        if (head[l])
+          e->wq->correct[l] = 0;
+      free(head);
+    }
+    if (!st && !((ev = getenv("AJPQ_WQ_FIRST")) && atoi(ev))) {
+      uint8_t *first = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+      st = first ? wq_first_layers(g, first)
+                 : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      for (int l = 0; !st && l < g->n_layers; l++)
+        if (first[l])
+          e->wq->correct[l] = 0;
+      free(first);
+    }
+    if (getenv("AJPQ_WQ_DEBUG"))
+      for (int l = 0; l < g->n_layers; l++)
+        fprintf(stderr, "wq layer %d %s: %s\n", l, g->layers[l].name,
+                e->wq->correct[l] ? "corrected" : "not corrected");
+  }
   if (st)
     goto fail;
   ajpq_manifest_free(man);

@@ -298,7 +298,7 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
   int32_t *kept = malloc((size_t)n_kept * sizeof(int32_t));
   float *scale = malloc((size_t)n_kept * sizeof(float)), *zp = malloc((size_t)n_kept * sizeof(float));
   /* bias correction (wq): the evaluator's corrected bias of the masked weights */
-  bool bc = cfg->bias_correction && !mm && ajpq_jc_wq_has_layer(cfg->wq_stats, l);
+  bool bc = cfg->bias_correction && !mm && ajpq_jc_wq_corrects(cfg->wq_stats, l);
   float *cbias = bc ? malloc((size_t)cout * sizeof(float)) : NULL;
   float *bias = (L->bias || bc) && !mm ? malloc((size_t)n_kept * sizeof(float)) : NULL;
   uint8_t *codes = malloc((size_t)(n_kept * K));
@@ -310,12 +310,9 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
     goto done;
   }
   if (bc) {
-    float *wm = malloc((size_t)(cout * K) * sizeof(float));
-    ajpq_status_t bst = !wm ? ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory")
-                            : ajpq_jc_masked_weights(g, cfg, s, r->gerased, l, wm);
-    if (!bst)
-      bst = ajpq_jc_corrected_bias(g, cfg->wq_stats, l, wm, cbias);
-    free(wm);
+    /* the evaluator's biases for exactly this strategy (sequential: they depend on every
+     * upstream layer, so they are not recomputed here) */
+    ajpq_status_t bst = ajpq_jc_wq_bias_for(cfg->wq_stats, s, l, cbias);
     if (bst) {
       char msg[512];
       snprintf(msg, sizeof msg, "joint-compress: layer '%s': bias correction: %s", L->name,

@@ -13,7 +13,6 @@
  * (temporary file renamed on success). */
 #include "ajpq_joint_compress.h"
 
-#include "ajpq_output.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -48,52 +47,39 @@ static cJSON *add_doubles(cJSON *obj, const char *key, const double *v, int64_t 
   return a;
 }
 
+typedef struct {
+  const ajpq_channel_graph_t *g;
+  const ajpq_jc_strategy_t *s;
+} layer_ctx_t;
+
+static bool fill_layer(cJSON *e, int l, void *user) {
+  const layer_ctx_t *c = user;
+  const ajpq_cg_layer_t *L = &c->g->layers[l];
+  return add_bits(e, "bits", c->s->bits[l], L->desc.cout) &&
+         add_doubles(e, "importance", L->importance, L->desc.cout);
+}
+
 ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
                                      const ajpq_jc_strategy_t *s,
                                      const ajpq_jc_strategy_meta_t *meta) {
   cJSON *root = cJSON_CreateObject();
+  layer_ctx_t lc = {g, s};
   bool ok = root && cJSON_AddNumberToObject(root, "version", 1) &&
             cJSON_AddStringToObject(root, "policy", meta->policy ? meta->policy : "") &&
             cJSON_AddNumberToObject(root, "seed", (double)meta->seed) &&
             cJSON_AddStringToObject(root, "metric", meta->metric ? meta->metric : "") &&
             cJSON_AddNumberToObject(root, "metric_fp32", meta->metric_fp32) &&
             cJSON_AddNumberToObject(root, "metric_result", meta->metric_result) &&
-            cJSON_AddStringToObject(root, "budget", meta->budget_text ? meta->budget_text : "");
-  cJSON *layers = ok ? cJSON_AddArrayToObject(root, "layers") : NULL;
-  ok = ok && layers;
-  for (int l = 0; ok && l < g->n_layers; l++) {
-    const ajpq_cg_layer_t *L = &g->layers[l];
-    cJSON *e = cJSON_CreateObject();
-    ok = e && cJSON_AddItemToArray(layers, e);
-    if (!ok) {
-      cJSON_Delete(e);
-      break;
-    }
-    ok = cJSON_AddStringToObject(e, "name", L->name) &&
-         cJSON_AddStringToObject(e, "op", ajpq_cg_op_name(L->op_kind)) &&
-         add_bits(e, "bits", s->bits[l], L->desc.cout) &&
-         add_doubles(e, "importance", L->importance, L->desc.cout);
-  }
+            cJSON_AddStringToObject(root, "budget", meta->budget_text ? meta->budget_text : "") &&
+            ajpq_cg_json_layers(root, g, fill_layer, &lc);
   if (ok && meta->act_cfg) /* activation settings, for ajpq-apply-strategy (actq) */
     ok = ajpq_jc_act_settings_add(root, g, meta->act_cfg, meta->act_calibration,
                                   meta->act_samples);
-  char *text = ok ? cJSON_Print(root) : NULL;
-  cJSON_Delete(root);
-  if (!text)
-    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory writing strategy '%s'", path);
-  ajpq_output_t out;
-  ajpq_status_t st = ajpq_output_open(&out, path);
-  if (!st) {
-    size_t n = strlen(text);
-    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
-      ajpq_output_abort(&out);
-      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write strategy '%s'", path);
-    } else {
-      st = ajpq_output_commit(&out);
-    }
+  if (!ok) {
+    cJSON_Delete(root);
+    root = NULL;
   }
-  cJSON_free(text);
-  return st;
+  return ajpq_cg_json_write(root, path, "strategy");
 }
 
 ajpq_status_t ajpq_jc_strategy_read(const char *path, const ajpq_channel_graph_t *g,

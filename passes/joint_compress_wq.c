@@ -11,6 +11,7 @@
 #include "executor/ajpq_executor.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,17 @@ void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st) {
   free(st->count);
   free(st->size);
   free(st->ex_to_graph);
+  for (int l = 0; st->fp_out && l < st->n_layers; l++)
+    free(st->fp_out[l]);
+  for (int l = 0; st->qw && l < st->n_layers; l++)
+    free(st->qw[l]);
+  for (int l = 0; st->bias && l < st->n_layers; l++)
+    free(st->bias[l]);
+  free(st->fp_out);
+  free(st->qw);
+  free(st->bias);
+  free(st->correct);
+  free(st->bits_of);
   free(st);
 }
 
@@ -32,6 +44,7 @@ void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st) {
 typedef struct {
   ajpq_jc_wq_stats_t *st;
   ajpq_executor_t *ex;
+  bool oom;
 } obs_t;
 
 static void observe(void *user, int layer, const float *x, int64_t n) {
@@ -46,8 +59,28 @@ static void observe(void *user, int layer, const float *x, int64_t n) {
   const int64_t H = L->in_dims[0], W = L->in_dims[1], C = L->in_dims[2];
   const int64_t OH = L->out_dims[0], OW = L->out_dims[1];
   double *sum = st->sum[l];
+  /* the layer computes on its fake-quantized input: the same arithmetic as the executor's
+   * ajpq_k_fake_quant (round half to even, clamp, dequantize) */
+  const ajpq_jc_actq_t *aq = st->obs_actq && st->obs_actq[l].enabled ? &st->obs_actq[l] : NULL;
+  float *fq = NULL;
+  if (aq) {
+    fq = malloc((size_t)(H * W * C) * sizeof(float));
+    if (!fq) {
+      o->oom = true;
+      return;
+    }
+  }
   for (int64_t s = 0; s < n; s++) {
     const float *xs = x + s * H * W * C;
+    if (aq) {
+      const float qmin = (float)-(1 << (aq->bits - 1)), qmax = (float)((1 << (aq->bits - 1)) - 1);
+      for (int64_t i = 0; i < H * W * C; i++) {
+        float q = nearbyintf(xs[i] / aq->scale) + (float)aq->zero_point;
+        q = q < qmin ? qmin : q > qmax ? qmax : q;
+        fq[i] = aq->scale * (q - (float)aq->zero_point);
+      }
+      xs = fq;
+    }
     for (int64_t kh = 0; kh < L->kh; kh++)
       for (int64_t kw = 0; kw < L->kw; kw++) {
         double *acc = sum + (kh * L->kw + kw) * C;
@@ -67,6 +100,20 @@ static void observe(void *user, int layer, const float *x, int64_t n) {
       }
     st->count[l] += OH * OW;
   }
+  free(fq);
+}
+
+/* The means of row c's K columns (canonical column k = window offset·cin_g + input channel of
+ * row c's group) from a layer's [kh·kw][cin] statistics. */
+static void gather_means(const ajpq_channel_graph_t *g, int l, const float *full, int64_t c,
+                         float *m) {
+  const ajpq_cg_layer_t *L = &g->layers[l];
+  const int64_t cin = L->desc.cin, groups = L->desc.groups;
+  const int64_t cin_g = cin / groups, cout_g = L->desc.cout / groups;
+  const int64_t kk = L->desc.kh * L->desc.kw, gi = c / cout_g;
+  for (int64_t p = 0; p < kk; p++)
+    for (int64_t ci = 0; ci < cin_g; ci++)
+      m[p * cin_g + ci] = full[p * cin + gi * cin_g + ci];
 }
 
 ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_executor_t *ex,
@@ -100,12 +147,14 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_execu
     if (!st->sum[l] || !st->mean[l])
       err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   }
-  obs_t o = {st, ex};
+  obs_t o = {st, ex, false};
   for (int64_t s0 = 0; !err && s0 < n; s0 += batch) {
     int64_t nb = n - s0 < batch ? n - s0 : batch;
     const float *const ins[1] = {inputs + s0 * in_numel};
     err = ajpq_executor_observe(ex, nb, ins, observe, &o);
   }
+  if (!err && o.oom)
+    err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   for (int l = 0; !err && l < g->n_layers; l++) {
     if (!st->sum[l])
       continue;
@@ -116,6 +165,48 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_execu
     st->size[l] = m;
     free(st->sum[l]);
     st->sum[l] = NULL;
+  }
+  /* sequential-correction state: E[y_fp] − b per output channel, installed weights/biases */
+  st->correct = calloc((size_t)nl, 1);
+  st->fp_out = calloc((size_t)nl, sizeof(double *));
+  st->qw = calloc((size_t)nl, sizeof(float *));
+  st->bias = calloc((size_t)nl, sizeof(float *));
+  st->passes = AJPQ_JC_WQ_PASSES;
+  st->samples = n < AJPQ_JC_WQ_SAMPLES ? n : AJPQ_JC_WQ_SAMPLES;
+  for (int l = 0; l < g->n_layers; l++)
+    st->n_bits += g->layers[l].desc.cout;
+  st->bits_of = malloc((size_t)(st->n_bits ? st->n_bits : 1));
+  if (!err && (!st->correct || !st->fp_out || !st->qw || !st->bias || !st->bits_of))
+    err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  for (int l = 0; !err && l < g->n_layers; l++) {
+    if (!st->mean[l])
+      continue;
+    const ajpq_cg_layer_t *GL = &g->layers[l];
+    const int64_t cout = GL->desc.cout, K = GL->k;
+    st->fp_out[l] = malloc((size_t)cout * sizeof(double));
+    st->qw[l] = calloc((size_t)(cout * K), sizeof(float));
+    st->bias[l] = malloc((size_t)cout * sizeof(float));
+    float *m = malloc((size_t)K * sizeof(float));
+    if (!st->fp_out[l] || !st->qw[l] || !st->bias[l] || !m) {
+      free(m);
+      err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      break;
+    }
+    if (K != st->size[l] / GL->desc.cin * (GL->desc.cin / GL->desc.groups)) {
+      free(m);
+      err = ajpq_status_make(AJPQ_INTERNAL, "layer '%s': K = %lld does not fit %lld input "
+                             "statistics", GL->name, (long long)K, (long long)st->size[l]);
+      break;
+    }
+    for (int64_t c = 0; c < cout; c++) {
+      gather_means(g, l, st->mean[l], c, m);
+      double y = 0.0;
+      for (int64_t k = 0; k < K; k++)
+        y += (double)GL->weights[c * K + k] * (double)m[k];
+      st->fp_out[l][c] = y;
+    }
+    free(m);
+    st->correct[l] = 1;
   }
   if (err) {
     ajpq_jc_wq_stats_free(st);
@@ -167,4 +258,122 @@ ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_j
   }
   free(m);
   return NULL;
+}
+
+bool ajpq_jc_wq_corrects(const ajpq_jc_wq_stats_t *st, int l) {
+  return ajpq_jc_wq_has_layer(st, l) && st->correct && st->correct[l];
+}
+
+/* bias[c] = b[c] + E[y_fp] − Q(W)·mean for every output channel of layer l (mean: the
+ * layer's [kh·kw][cin] input statistics). */
+static void seq_bias(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st, int l,
+                     const float *mean, float *m, float *bias) {
+  const ajpq_cg_layer_t *L = &g->layers[l];
+  const int64_t K = L->k;
+  for (int64_t c = 0; c < L->desc.cout; c++) {
+    gather_means(g, l, mean, c, m);
+    double y = 0.0;
+    const float *q = st->qw[l] + c * K;
+    for (int64_t k = 0; k < K; k++)
+      y += (double)q[k] * (double)m[k];
+    double target = st->fp_out[l][c];
+    if (st->own_error) { /* only the layer's own weight error, on the input it sees */
+      target = 0.0;
+      for (int64_t k = 0; k < K; k++)
+        target += (double)L->weights[c * K + k] * (double)m[k];
+    }
+    bias[c] = (float)((L->bias ? (double)L->bias[c] : 0.0) + target - y);
+  }
+}
+
+ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats_t *st,
+                                 ajpq_executor_t *ex, const int *ex_layer,
+                                 const ajpq_jc_actq_t *actq, int64_t batch, const float *inputs,
+                                 int64_t in_numel) {
+  int64_t kmax = 1, smax = 1;
+  for (int l = 0; l < g->n_layers; l++)
+    if (ajpq_jc_wq_corrects(st, l)) {
+      kmax = g->layers[l].k > kmax ? g->layers[l].k : kmax;
+      smax = st->size[l] > smax ? st->size[l] : smax;
+    }
+  float *m = malloc((size_t)kmax * sizeof(float)), *mq = malloc((size_t)smax * sizeof(float));
+  ajpq_status_t err = m && mq ? NULL : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  /* start: the fp32 input means (the one-shot correction) */
+  for (int l = 0; !err && l < g->n_layers; l++)
+    if (ajpq_jc_wq_corrects(st, l)) {
+      seq_bias(g, st, l, st->mean[l], m, st->bias[l]);
+      err = ajpq_executor_set_bias(ex, ex_layer[l], st->bias[l]);
+    }
+  for (int p = 0; !err && p < st->passes; p++) {
+    for (int l = 0; !err && l < g->n_layers; l++) {
+      bool on = ajpq_jc_wq_corrects(st, l);
+      if (on && !st->sum[l])
+        st->sum[l] = malloc((size_t)st->size[l] * sizeof(double));
+      if (on && !st->sum[l])
+        err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      if (on && st->sum[l])
+        memset(st->sum[l], 0, (size_t)st->size[l] * sizeof(double));
+      st->count[l] = 0;
+    }
+    st->obs_actq = actq;
+    obs_t o = {st, ex, false};
+    for (int64_t s0 = 0; !err && s0 < st->samples; s0 += batch) {
+      int64_t nb = st->samples - s0 < batch ? st->samples - s0 : batch;
+      const float *const ins[1] = {inputs + s0 * in_numel};
+      err = ajpq_executor_observe(ex, nb, ins, observe, &o);
+    }
+    st->obs_actq = NULL;
+    if (!err && o.oom)
+      err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    /* every bias from this pass's means at once (Jacobi): the pass saw one network */
+    for (int l = 0; !err && l < g->n_layers; l++) {
+      if (!ajpq_jc_wq_corrects(st, l))
+        continue;
+      for (int64_t i = 0; i < st->size[l]; i++)
+        mq[i] = st->count[l] > 0 ? (float)(st->sum[l][i] / (double)st->count[l]) : 0.0f;
+      seq_bias(g, st, l, mq, m, st->bias[l]);
+      if (getenv("AJPQ_WQ_DEBUG")) {
+        double dm = 0, db = 0;
+        for (int64_t i = 0; i < st->size[l]; i++)
+          dm = fmax(dm, fabs((double)mq[i] - (double)st->mean[l][i]));
+        for (int64_t c = 0; c < g->layers[l].desc.cout; c++)
+          db = fmax(db, fabs((double)st->bias[l][c] - (g->layers[l].bias ? g->layers[l].bias[c] : 0)));
+        fprintf(stderr, "wq pass %d layer %d %s: count %lld max|E[xq]-E[xfp]| %g max|db| %g\n", p, l,
+                g->layers[l].name, (long long)st->count[l], dm, db);
+      }
+    }
+    for (int l = 0; !err && l < g->n_layers; l++)
+      if (ajpq_jc_wq_corrects(st, l))
+        err = ajpq_executor_set_bias(ex, ex_layer[l], st->bias[l]);
+  }
+  free(m);
+  free(mq);
+  return err ? ajpq_status_annotate(err, "bias correction") : NULL;
+}
+
+ajpq_status_t ajpq_jc_wq_bias_for(const ajpq_jc_wq_stats_t *cst, const ajpq_jc_strategy_t *s,
+                                  int l, float *bias) {
+  /* the stats belong to the evaluator (mutable state behind a borrowed pointer) */
+  ajpq_jc_wq_stats_t *st = (ajpq_jc_wq_stats_t *)cst;
+  if (!ajpq_jc_wq_corrects(st, l))
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "layer %d has no bias correction", l);
+  bool same = st->valid;
+  for (int i = 0, off = 0; same && i < s->n_layers; off += (int)s->n_chan[i], i++)
+    same = !memcmp(st->bits_of + off, s->bits[i], (size_t)s->n_chan[i]);
+  if (!same) {
+    if (!st->refresh)
+      return ajpq_status_make(AJPQ_INTERNAL, "bias correction: no evaluator to refresh with");
+    AJPQ_RETURN_IF_ERROR(st->refresh(st->owner, s));
+  }
+  for (int64_t c = 0; c < s->n_chan[l]; c++)
+    bias[c] = st->bias[l][c];
+  return NULL;
+}
+
+/* Records that st->bias now belongs to strategy s (evaluator). */
+void ajpq_jc_wq_mark(ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s) {
+  int64_t off = 0;
+  for (int i = 0; i < s->n_layers; off += s->n_chan[i], i++)
+    memcpy(st->bits_of + off, s->bits[i], (size_t)s->n_chan[i]);
+  st->valid = true;
 }

@@ -271,7 +271,9 @@ static void emit_dp(lower_t *L, sb_t *b, const char *out, const char *acc, const
  * emit_quant), so results stay bit-identical. */
 typedef struct {
   MlirOperation add, clamp, quant; /* null when absent */
-  MlirValue resid;                 /* add's other operand */
+  MlirValue resid;                 /* add's other operand (or the real channels of a zero-padding concat) */
+  MlirOperation pad_concat;        /* tosa.concat(resid, zeros) the add read, absorbed (null when absent) */
+  int64_t resid_n;                 /* channels of resid (< N when pad_concat absorbed; else N) */
   MlirValue value;                 /* the chain's f32 value (the last fused float op's result) */
   int resid_first;                 /* the residual is the add's lhs */
   float lo, hi;                    /* clamp bounds */
@@ -284,6 +286,9 @@ typedef struct {
   int is_matmul;
   MlirType xt, yt;
   const fuse_t *F; /* never NULL: {.want_y = 1} for a plain op */
+  int64_t win_kwc4; /* > 0: GEMM windows read in place from a padded input copy; each
+                       window row is kw·cin codes padded with zero codes to this
+                       multiple of 4 (relayout_windows) */
 } geom_t;
 
 /* `out` = a [P][N] view (memref<PxNxelt>) of %`v` : memref<shape x elt>
@@ -315,9 +320,12 @@ static void emit_header(sb_t *b, const char *name, const geom_t *G, const char *
   shape_text(G->xt, xs, sizeof xs);
   shape_text(G->yt, ys, sizeof ys);
   const fuse_t *F = G->F;
+  char rs[256];
+  MlirType rt = F->add.ptr ? mlirValueGetType(F->resid) : G->yt; /* fewer channels with a pad concat */
+  shape_text(rt, rs, sizeof rs);
   sb_printf(b, "func.func private @%s(%%x: memref<%s%s>", name, xs, xelt);
   if (F->add.ptr)
-    sb_printf(b, ", %%r: memref<%sf32>", ys);
+    sb_printf(b, ", %%r: memref<%sf32>", rs);
   if (F->want_y)
     sb_printf(b, ", %%y: memref<%sf32>", ys);
   if (F->quant.ptr)
@@ -326,7 +334,7 @@ static void emit_header(sb_t *b, const char *name, const geom_t *G, const char *
             wide ? ", passthrough = [\"noinline\", [\"min-legal-vector-width\", \"512\"]]" : ", passthrough = [\"noinline\"]");
   int64_t P = G->g.batch * G->g.oh * G->g.ow, N = G->g.n;
   if (F->add.ptr)
-    emit_view2d(b, "%r", "%res2", G->yt, "f32", P, N);
+    emit_view2d(b, "%r", "%res2", rt, "f32", P, F->resid_n);
   if (F->want_y)
     emit_view2d(b, "%y", "%y2", G->yt, "f32", P, N);
   if (F->quant.ptr)
@@ -384,8 +392,16 @@ static void emit_store16(sb_t *b, const geom_t *G, const char *v, const char *pi
   char cur[32];
   snprintf(cur, sizeof cur, "%s", v);
   if (F->add.ptr) {
+    const char *rm = m;
+    char rmask[32];
+    if (F->resid_n < N) { /* absorbed zero-padding concat: channels >= resid_n read the +0.0 pass-through */
+      sb_printf(b, "    %%frn%d = arith.subi %s, %s : index\n", id, cidx(b, F->resid_n), n);
+      sb_printf(b, "    %%frm%d = vector.create_mask %%frn%d : vector<16xi1>\n", id, id);
+      snprintf(rmask, sizeof rmask, "%%frm%d", id);
+      rm = rmask;
+    }
     sb_printf(b, "    %%fr%d = vector.maskedload %%res2[%s, %s], %s, %%fz16 : memref<%lldx%lldxf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>\n",
-              id, pix, n, m, (long long)P, (long long)N);
+              id, pix, n, rm, (long long)P, (long long)F->resid_n);
     if (F->resid_first)
       sb_printf(b, "    %%fa%d = arith.addf %%fr%d, %s : vector<16xf32>\n", id, id, cur);
     else
@@ -656,8 +672,10 @@ static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const 
   int64_t P = g->batch * g->oh * g->ow, N = g->n, K = p->k, KPAD = p->kpad;
   int64_t PB = (L->vnni && P >= 4) ? 4 : 1;
   int64_t NPB = (P + PB - 1) / PB, per_group = N / g->groups;
-  /* software prefetch distance in stream bytes (AJPQ_PREFETCH overrides; 0 = none) */
-  int64_t prefetch = getenv("AJPQ_PREFETCH") ? atoll(getenv("AJPQ_PREFETCH")) : 1024;
+  /* software prefetch distances in stream bytes for 8-bit streams and for
+   * narrower slices (AJPQ_PREFETCH / AJPQ_PREFETCH_SUB8 override; 0 = none) */
+  int64_t prefetch8 = getenv("AJPQ_PREFETCH") ? atoll(getenv("AJPQ_PREFETCH")) : 1024;
+  int64_t prefetch_sub = getenv("AJPQ_PREFETCH_SUB8") ? atoll(getenv("AJPQ_PREFETCH_SUB8")) : 0;
   sb_t b = {0};
   if (L->vnni)
     sb_printf(&b, "%s", k_dpbusd_text);
@@ -728,20 +746,27 @@ static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const 
                 tag, tag, cBLn, tag, tag, tag);
       CIDX(c256, 256);
       sb_printf(&b, "    %%wb%d = arith.muli %%t1_%d, %s : index\n", tag, tag, c256);
+      /* The stream is read sequentially; a software prefetch `pfd` bytes
+       * ahead of each 64-byte load keeps more DRAM lines in flight than the
+       * out-of-order window alone (see docs/kernels.md, "GEMV"). One clamp
+       * per block (the 4 lines of a block share it), so that the address
+       * never leaves the global. */
+      int64_t pfd = s == 8 ? prefetch8 : prefetch_sub;
+      int do_pf = pfd > 0 && bytes > pfd;
+      if (do_pf) {
+        CIDX(cpf, pfd);
+        CIDX(clast, bytes - 256);
+        sb_printf(&b, "    %%pf%d = arith.addi %%wb%d, %s : index\n    %%pm%d = arith.minui %%pf%d, %s : index\n", tag,
+                  tag, cpf, tag, tag, clast);
+      }
       for (int r = 0; r < 4; ++r) {
         CIDX(co, r * 64);
         sb_printf(&b, "    %%wo%d_%d = arith.addi %%wb%d, %s : index\n", tag, r, tag, co);
         sb_printf(&b, "    %%wv%d_%d = vector.load %%w%zu[%%wo%d_%d] : memref<%lldxi8>, vector<64xi8>\n", tag, r, si,
                   tag, r, (long long)bytes);
-        /* 8-bit streams are read sequentially at 64 weights per load: prefetch
-         * ahead (measured 0.74 -> 0.82 of a plain read; it slowed the 4-bit
-         * stream, which the hardware prefetcher keeps up with) */
-        if (s == 8 && prefetch > 0 && bytes > prefetch) {
-          CIDX(cpf, prefetch);
-          CIDX(clast, bytes - 64);
-          sb_printf(&b, "    %%pf%d_%d = arith.addi %%wo%d_%d, %s : index\n    %%pm%d_%d = arith.minui %%pf%d_%d, %s : index\n",
-                    tag, r, tag, r, cpf, tag, r, tag, r, clast);
-          sb_printf(&b, "    memref.prefetch %%w%zu[%%pm%d_%d], read, locality<0>, data : memref<%lldxi8>\n", si, tag, r,
+        if (do_pf) {
+          sb_printf(&b, "    %%pa%d_%d = arith.addi %%pm%d, %s : index\n", tag, r, tag, co);
+          sb_printf(&b, "    memref.prefetch %%w%zu[%%pa%d_%d], read, locality<0>, data : memref<%lldxi8>\n", si, tag, r,
                     (long long)bytes);
         }
       }
@@ -820,6 +845,36 @@ static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const 
   CIDX(cPG, per_group);
   sb_printf(&b, "    scf.for %%p = %%c0 to %s step %%c1 {\n", cPB);
   sb_printf(&b, "    %%pix = arith.addi %%pbase, %%p : index\n    %%inr = arith.cmpi ult, %%pix, %s : index\n", cP);
+  if (g->groups == 1) {
+    /* 16 channels per step (GEMV: N scalar epilogues cost 2-5% of a
+     * 4096x4096 8-bit layer, more at fewer bits); the same ops in the same
+     * order per lane as the scalar form below, so results stay bit-exact */
+    CIDX(c16, 16);
+    sb_printf(&b, "    scf.if %%inr {\n");
+    sb_printf(&b, "    %%sj = memref.load %%sg[%%p, %%c0] : memref<%lldx1xi32>\n", (long long)PB);
+    sb_printf(&b, "    %%sf = arith.sitofp %%sj : i32 to f32\n    %%sfv = vector.broadcast %%sf : f32 to vector<16xf32>\n");
+    sb_printf(&b, "    %%zxv16 = vector.broadcast %%zx32 : i32 to vector<16xi32>\n");
+    sb_printf(&b, "    %%zi16 = arith.constant dense<0> : vector<16xi32>\n    %%zf16 = arith.constant dense<0.0> : vector<16xf32>\n");
+    sb_printf(&b, "    scf.for %%j = %%c0 to %s step %s {\n", cN, c16);
+    sb_printf(&b, "    %%rem = arith.subi %s, %%j : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cN);
+    sb_printf(&b, "    %%dj = vector.maskedload %%dot[%%p, %%j], %%m, %%zi16 : memref<%lldx%lldxi32>, vector<16xi1>, vector<16xi32> into vector<16xi32>\n",
+              (long long)PB, (long long)(N + 1));
+    sb_printf(&b, "    %%qj = vector.maskedload %%qsum[%%j], %%m, %%zi16 : memref<%lldxi32>, vector<16xi1>, vector<16xi32> into vector<16xi32>\n",
+              (long long)N);
+    sb_printf(&b, "    %%zq = arith.muli %%zxv16, %%qj : vector<16xi32>\n    %%accj = arith.subi %%dj, %%zq : vector<16xi32>\n");
+    sb_printf(&b, "    %%af = arith.sitofp %%accj : vector<16xi32> to vector<16xf32>\n");
+    const char *tabs[3][2] = {{"zpj", "zpt"}, {"sc", "scl"}, {"bj", "bias"}};
+    for (int t = 0; t < 3; ++t)
+      sb_printf(&b, "    %%%s = vector.maskedload %%%s[%%j], %%m, %%zf16 : memref<%lldxf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>\n",
+                tabs[t][0], tabs[t][1], (long long)N);
+    sb_printf(&b, "    %%zs = arith.mulf %%zpj, %%sfv : vector<16xf32>\n    %%t = arith.subf %%af, %%zs : vector<16xf32>\n");
+    sb_printf(&b, "    %%st = arith.mulf %%sc, %%t : vector<16xf32>\n    %%yv = arith.addf %%st, %%bj : vector<16xf32>\n");
+    sb_printf(&b, "    vector.maskedstore %%y2[%%pix, %%j], %%m, %%yv : memref<%lldx%lldxf32>, vector<16xi1>, vector<16xf32>\n",
+              (long long)P, (long long)N);
+    sb_printf(&b, "    }\n    }\n    }\n");
+    sb_printf(&b, "    }\n    return\n}\n"); /* blkp */
+    return finish_kernel(L, op, &b);
+  }
   sb_printf(&b, "    scf.if %%inr {\n    scf.for %%j = %%c0 to %s step %%c1 {\n", cN);
   sb_printf(&b, "    %%dj = memref.load %%dot[%%p, %%j] : memref<%lldx%lldxi32>\n", (long long)PB, (long long)(N + 1));
   sb_printf(&b, "    %%qj = memref.load %%qsum[%%j] : memref<%lldxi32>\n", (long long)N);
@@ -839,6 +894,57 @@ static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const 
 }
 
 
+/* The GEMM's first-call decoder, one function per module (splice() keeps
+ * one copy) instead of one unrolled copy per stream and kernel: stream `w`
+ * (slice width `s` bits, rows in groups of 4, `blocks` 64-byte blocks per
+ * row, layout of docs/kernels.md) OR-ed into the u8 panel [K/4][ns][4]:
+ * field f of byte j of block bk of row r lands at column ch[r] of panel
+ * row (bk·128/s + 16·f + j/4), shifted left by `shift` (the slice's bit
+ * offset in the code). Same panel bytes as the unrolled form (fields read
+ * as (w >> f·s) & (2^s − 1); panel positions of a single-slice class are 0
+ * before, so the OR with the gathered old value changes nothing). It runs
+ * once per process; before, it was ~45% of the GEMM kernels' code and
+ * ~1 s of compile time on a mixed-bit BlazeFace. */
+static const char k_gemm_decode_text[] =
+    "func.func private @__ajpq_gemm_decode(%w: memref<?xi8>, %ch: memref<?xi32>, %panel: memref<?xi32>,"
+    " %rows: index, %blocks: index, %s: index, %shift: index, %ns: index) attributes"
+    " {llvm.linkage = #llvm.linkage<internal>, passthrough = [\"noinline\", [\"min-legal-vector-width\", \"512\"]]} {\n"
+    "  %c0 = arith.constant 0 : index\n  %c1 = arith.constant 1 : index\n  %c4 = arith.constant 4 : index\n"
+    "  %c8 = arith.constant 8 : index\n  %c16 = arith.constant 16 : index\n  %c64 = arith.constant 64 : index\n"
+    "  %c128 = arith.constant 128 : index\n  %c256 = arith.constant 256 : index\n"
+    "  %ones = arith.constant dense<true> : vector<16xi1>\n  %z = arith.constant dense<0> : vector<16xi32>\n"
+    "  %iota = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi32>\n"
+    "  %ns32 = arith.index_cast %ns : index to i32\n  %nsv = vector.broadcast %ns32 : i32 to vector<16xi32>\n"
+    "  %offs = arith.muli %iota, %nsv : vector<16xi32>\n"
+    "  %nf = arith.divui %c8, %s : index\n  %k4pb = arith.divui %c128, %s : index\n"
+    "  %one32 = arith.constant 1 : i32\n  %s32 = arith.index_cast %s : index to i32\n"
+    "  %p32 = arith.shli %one32, %s32 : i32\n  %m32 = arith.subi %p32, %one32 : i32\n"
+    "  %m8 = arith.trunci %m32 : i32 to i8\n  %mask = vector.broadcast %m8 : i8 to vector<64xi8>\n"
+    "  %sh8 = arith.index_cast %shift : index to i8\n  %shv = vector.broadcast %sh8 : i8 to vector<64xi8>\n"
+    "  scf.for %r = %c0 to %rows step %c1 {\n"
+    "    %cw = memref.load %ch[%r] : memref<?xi32>\n    %cx = arith.index_cast %cw : i32 to index\n"
+    "    %rg = arith.divui %r, %c4 : index\n    %ri = arith.remui %r, %c4 : index\n"
+    "    scf.for %bk = %c0 to %blocks step %c1 {\n"
+    "      %t0 = arith.muli %rg, %blocks : index\n      %t1 = arith.addi %t0, %bk : index\n"
+    "      %t2 = arith.muli %t1, %c256 : index\n      %t3 = arith.muli %ri, %c64 : index\n"
+    "      %wo = arith.addi %t2, %t3 : index\n"
+    "      %wv = vector.load %w[%wo] : memref<?xi8>, vector<64xi8>\n"
+    "      %k4b = arith.muli %bk, %k4pb : index\n"
+    "      scf.for %f = %c0 to %nf step %c1 {\n"
+    "        %fs = arith.muli %f, %s : index\n        %fs8 = arith.index_cast %fs : index to i8\n"
+    "        %fsv = vector.broadcast %fs8 : i8 to vector<64xi8>\n"
+    "        %sr = arith.shrui %wv, %fsv : vector<64xi8>\n        %fd = arith.andi %sr, %mask : vector<64xi8>\n"
+    "        %sl = arith.shli %fd, %shv : vector<64xi8>\n"
+    "        %v32 = vector.bitcast %sl : vector<64xi8> to vector<16xi32>\n"
+    "        %f16 = arith.muli %f, %c16 : index\n        %k4 = arith.addi %k4b, %f16 : index\n"
+    "        %pb0 = arith.muli %k4, %ns : index\n        %pb = arith.addi %pb0, %cx : index\n"
+    "        %old = vector.gather %panel[%pb] [%offs], %ones, %z : memref<?xi32>, vector<16xi32>, vector<16xi1>,"
+    " vector<16xi32> into vector<16xi32>\n"
+    "        %new = arith.ori %old, %v32 : vector<16xi32>\n"
+    "        vector.scatter %panel[%pb] [%offs], %ones, %new : memref<?xi32>, vector<16xi32>, vector<16xi1>,"
+    " vector<16xi32>\n"
+    "      }\n    }\n  }\n  return\n}\n";
+
 /* GEMM microkernel for many-pixel int8 convs/matmuls on the VNNI path
  * (groups = 1). The bit-packed streams stay in the object; the first call
  * decodes them into a u8 panel [K/4][NS][4] (NS = N rounded up to 32, + 16
@@ -850,6 +956,199 @@ static int emit_i8_vector(lower_t *L, MlirOperation op, const char *name, const 
  * NR = 32 channels, 16 zmm accumulators take vpdpbusd(panel, broadcast 4
  * activation bytes) over K/4 steps — no horizontal reductions; the epilogue
  * is vectorized over channels and carries the fused chain (emit_store16). */
+static void emit_flat_view(sb_t *b, const char *v, const char *out, MlirType t, const char *elt);
+static int64_t num_elements(MlirType t);
+
+/* One k4 step (4 input bytes) of the GEMM microkernel for the current
+ * pixel block and 32-channel block %n0: the two panel vectors of k4 row
+ * `k4` and, per pixel pp < MR, its 4 activation bytes broadcast to every
+ * lane — from the im2col rows (%row32[pp, k4]) or, `direct`, from the flat
+ * input %xf at %dbo<pp> + 4·k4 (emit_direct_rows; an unaligned 4-byte load;
+ * `tail` > 0: only the first `tail` bytes, masked, the rest read as 0 and
+ * meet zero codes) — then 2·MR vpdpbusd. Accumulators in: in[2·pp + h];
+ * out: %d<sfx><pp>_<h>. */
+static void emit_mk_step(lower_t *L, sb_t *b, const char *k4, int64_t NS, int64_t PW, int64_t MR, int64_t KR,
+                         int direct, int64_t tail, int64_t xn, char in[][24], const char *sfx, const geom_t *G) {
+  /* windowed (G->win_kwc4): k4 = (ky, j4) -> byte offset ky·Wp·cin + 4·j4 of %xf (the padded copy) */
+  int64_t wq = G->win_kwc4 / 4, wrs = (G->g.w + G->g.pad_left + G->g.pad_right) * G->g.cin;
+  CIDXP(cNSb, NS);
+  const char *t = sfx;
+  sb_printf(b, "    %%po0%s = arith.muli %s, %s : index\n    %%po%s = arith.addi %%po0%s, %%n0 : index\n", t, k4, cNSb, t, t);
+  sb_printf(b, "    %%po1%s = arith.addi %%po%s, %%c16 : index\n", t, t);
+  sb_printf(b, "    %%wa%s = vector.load %%panel[%%po%s] : memref<%lldxi32>, vector<16xi32>\n", t, t, (long long)PW);
+  sb_printf(b, "    %%wb%s = vector.load %%panel[%%po1%s] : memref<%lldxi32>, vector<16xi32>\n", t, t, (long long)PW);
+  sb_printf(b, "    %%wa8%s = vector.bitcast %%wa%s : vector<16xi32> to vector<64xi8>\n", t, t);
+  sb_printf(b, "    %%wb8%s = vector.bitcast %%wb%s : vector<16xi32> to vector<64xi8>\n", t, t);
+  if (direct && wq) {
+    CIDXP(cwq, wq);
+    CIDXP(cwrs, wrs);
+    CIDXP(c4, 4);
+    sb_printf(b, "    %%k4y%s = arith.divui %s, %s : index\n    %%k4r%s = arith.remui %s, %s : index\n", t, k4, cwq, t, k4, cwq);
+    sb_printf(b, "    %%k4yo%s = arith.muli %%k4y%s, %s : index\n    %%k4ro%s = arith.muli %%k4r%s, %s : index\n", t, t, cwrs, t,
+              t, c4);
+    sb_printf(b, "    %%k4x%s = arith.addi %%k4yo%s, %%k4ro%s : index\n", t, t, t);
+  } else if (direct) {
+    CIDXP(c4, 4);
+    sb_printf(b, "    %%k4x%s = arith.muli %s, %s : index\n", t, k4, c4);
+    if (tail) {
+      sb_printf(b, "    %%tm%s = vector.constant_mask [%lld] : vector<4xi1>\n", t, (long long)tail);
+      sb_printf(b, "    %%z4%s = arith.constant dense<0> : vector<4xi8>\n", t);
+    }
+  }
+  for (int64_t pp = 0; pp < MR; ++pp) {
+    long long q = (long long)pp;
+    if (direct) {
+      sb_printf(b, "    %%di%s%lld = arith.addi %%dbo%lld, %%k4x%s : index\n", t, q, q, t);
+      const char *xbuf = wq ? "%xp" : "%xf"; /* the padded copy, or the input itself */
+      if (tail)
+        sb_printf(b, "    %%xl%s%lld = vector.maskedload %s[%%di%s%lld], %%tm%s, %%z4%s : memref<%lldxi8>, vector<4xi1>, vector<4xi8> into vector<4xi8>\n",
+                  t, q, xbuf, t, q, t, t, (long long)xn);
+      else
+        sb_printf(b, "    %%xl%s%lld = vector.load %s[%%di%s%lld] : memref<%lldxi8>, vector<4xi8>\n", t, q, xbuf, t, q, (long long)xn);
+      sb_printf(b, "    %%xc%s%lld = vector.bitcast %%xl%s%lld : vector<4xi8> to vector<1xi32>\n", t, q, t, q);
+      sb_printf(b, "    %%xs%s%lld = vector.extract %%xc%s%lld[0] : i32 from vector<1xi32>\n", t, q, t, q);
+    } else {
+      CIDXP(cp, pp);
+      sb_printf(b, "    %%xs%s%lld = memref.load %%row32[%s, %s] : memref<%lldx%lldxi32>\n", t, q, cp, k4, (long long)MR,
+                (long long)(KR / 4));
+    }
+    sb_printf(b, "    %%xb%s%lld = vector.broadcast %%xs%s%lld : i32 to vector<16xi32>\n", t, q, t, q);
+    sb_printf(b, "    %%xv%s%lld = vector.bitcast %%xb%s%lld : vector<16xi32> to vector<64xi8>\n", t, q, t, q);
+    char o0[24], o1[24], xv[24], wa[16], wb[16];
+    snprintf(o0, sizeof o0, "%%d%s%lld_0", t, q);
+    snprintf(o1, sizeof o1, "%%d%s%lld_1", t, q);
+    snprintf(xv, sizeof xv, "%%xv%s%lld", t, q);
+    snprintf(wa, sizeof wa, "%%wa8%s", t);
+    snprintf(wb, sizeof wb, "%%wb8%s", t);
+    emit_dp(L, b, o0, in[2 * pp], wa, xv);
+    emit_dp(L, b, o1, in[2 * pp + 1], wb, xv);
+  }
+}
+
+/* Direct rows (1x1 stride-1 unpadded conv, matmul: a pixel's im2col row is
+ * its K contiguous input bytes): per pixel of the block, S = Σ x − z_x·K
+ * into %sg[p, 0] from masked 64-byte loads of %xf, and the row offsets
+ * %dbo<pp> = min(pixel, P − 1)·K for emit_mk_step. No copy: the gather of
+ * the 1x1 convs cost as much as their MACs (BlazeFace 64x64 pointwise convs:
+ * 21 of 51 us). */
+static void emit_direct_rows(lower_t *L, sb_t *b, int64_t K, int64_t MR, int32_t zx, const char *cPB,
+                             const char *cPm1, const char *cKR, int64_t xn) {
+  const char *AT = acc_type(L);
+  CIDXP(cK, K);
+  sb_printf(b, "    scf.for %%p = %%c0 to %s step %%c1 {\n", cPB);
+  sb_printf(b, "    %%pu = arith.addi %%pbase, %%p : index\n    %%pix = arith.minui %%pu, %s : index\n", cPm1);
+  sb_printf(b, "    %%xo = arith.muli %%pix, %s : index\n", cK);
+  sb_printf(b, "    %%sacc = scf.for %%k = %%c0 to %s step %%c64 iter_args(%%sa = %%zacc) -> (%s) {\n", cKR, AT);
+  sb_printf(b, "    %%rem = arith.subi %s, %%k : index\n    %%m = vector.create_mask %%rem : vector<64xi1>\n", cK);
+  sb_printf(b, "    %%src = arith.addi %%xo, %%k : index\n");
+  sb_printf(b, "    %%xv = vector.maskedload %%xf[%%src], %%m, %%z8 : memref<%lldxi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>\n",
+            (long long)xn);
+  emit_dp(L, b, "%sa2", "%sa", "%one8", "%xv");
+  sb_printf(b, "    scf.yield %%sa2 : %s\n    }\n", AT);
+  sb_printf(b, "    %%sred = vector.reduction <add>, %%sacc : %s into i32\n", AT);
+  sb_printf(b, "    %%szk = arith.constant %d : i32\n", (int32_t)((uint32_t)zx * (uint32_t)K));
+  sb_printf(b, "    %%sv = arith.subi %%sred, %%szk : i32\n");
+  sb_printf(b, "    memref.store %%sv, %%sg[%%p, %%c0] : memref<%lldx1xi32>\n    }\n", (long long)MR);
+  for (int64_t pp = 0; pp < MR; ++pp) {
+    CIDXP(cp, pp);
+    sb_printf(b, "    %%dp%lld = arith.addi %%pbase, %s : index\n    %%dq%lld = arith.minui %%dp%lld, %s : index\n", (long long)pp,
+              cp, (long long)pp, (long long)pp, cPm1);
+    sb_printf(b, "    %%dbo%lld = arith.muli %%dq%lld, %s : index\n", (long long)pp, (long long)pp, cK);
+  }
+}
+
+/* Windowed GEMM input (G->win_kwc4): %xf := a copy of the NHWC input with
+ * its padding materialized as z_x ([B][H+pt+pb][W+pl+pr][C] plus 64 bytes
+ * of slack for the window rows' zero-code tails), so that every window row
+ * of every output pixel is kw·cin contiguous bytes and the microkernel
+ * reads its activations in place (no im2col copy, no border cases). Returns
+ * the copy's size in bytes. Padding bytes are z_x exactly as in the
+ * implicit im2col, so acc and S do not change. */
+static int64_t emit_padded_copy(sb_t *b, const geom_t *G, int32_t zx) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t Hp = g->h + g->pad_top + g->pad_bottom, Wp = g->w + g->pad_left + g->pad_right, C = g->cin;
+  int64_t xpn = (g->batch * Hp * Wp * C + 64 + 63) / 64 * 64, rowb = g->w * C, xn = num_elements(G->xt);
+  emit_view2d_flat(b, G->xt); /* %xf: the input, flat */
+  sb_printf(b, "    %%xp = memref.alloc() {alignment = 64 : i64} : memref<%lldxi8>\n", (long long)xpn);
+  CIDXP(cXPN, xpn);
+  sb_printf(b, "    scf.for %%fi = %%c0 to %s step %%c64 {\n    vector.store %%zxv, %%xp[%%fi] : memref<%lldxi8>, vector<64xi8>\n    }\n",
+            cXPN, (long long)xpn);
+  CIDXP(cBH, g->batch * g->h);
+  CIDXP(cH, g->h);
+  CIDXP(cHp, Hp);
+  CIDXP(cWpC, Wp * C);
+  CIDXP(cRB, rowb);
+  CIDXP(cOFF, g->pad_top * Wp * C + g->pad_left * C);
+  CIDXP(cHpad, (g->pad_top + g->pad_bottom) * Wp * C);
+  (void)cHp;
+  sb_printf(b, "    scf.for %%ri = %%c0 to %s step %%c1 {\n", cBH);
+  /* input row ri = (bb, y) -> padded row bb·Hp + y + pt: offset ri·Wp·C + bb·(pt+pb)·Wp·C + pt·Wp·C + pl·C */
+  sb_printf(b, "    %%rbb = arith.divui %%ri, %s : index\n    %%rpo = arith.muli %%rbb, %s : index\n", cH, cHpad);
+  sb_printf(b, "    %%rd0 = arith.muli %%ri, %s : index\n    %%rd1 = arith.addi %%rd0, %%rpo : index\n", cWpC);
+  sb_printf(b, "    %%rdst = arith.addi %%rd1, %s : index\n    %%rsrc = arith.muli %%ri, %s : index\n", cOFF, cRB);
+  sb_printf(b, "    scf.for %%rc = %%c0 to %s step %%c64 {\n", cRB);
+  sb_printf(b, "    %%rrem = arith.subi %s, %%rc : index\n    %%rm = vector.create_mask %%rrem : vector<64xi1>\n", cRB);
+  sb_printf(b, "    %%rs = arith.addi %%rsrc, %%rc : index\n    %%rt = arith.addi %%rdst, %%rc : index\n");
+  sb_printf(b, "    %%rv = vector.maskedload %%xf[%%rs], %%rm, %%zxv : memref<%lldxi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>\n",
+            (long long)xn);
+  sb_printf(b, "    vector.maskedstore %%xp[%%rt], %%rm, %%rv : memref<%lldxi8>, vector<64xi1>, vector<64xi8>\n    }\n    }\n",
+            (long long)xpn);
+  return xpn;
+}
+
+/* Windowed rows: for each pixel pp of the block (clamped to P − 1) its
+ * window origin %dbo<pp> in the padded copy %xp and S = Σ of its kh window
+ * rows of kw·cin bytes − z_x·K into %sg[pp, 0] (masked 64-byte loads,
+ * vpdpbusd with ones). */
+static void emit_window_rows(lower_t *L, sb_t *b, const geom_t *G, int64_t MR, int32_t zx, const char *cPm1,
+                             int64_t xpn) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  const char *AT = acc_type(L);
+  int64_t Hp = g->h + g->pad_top + g->pad_bottom, Wp = g->w + g->pad_left + g->pad_right, C = g->cin;
+  int64_t kwc = g->kw * C;
+  CIDXP(cHp, Hp);
+  CIDXP(cWp, Wp);
+  CIDXP(cC, C);
+  CIDXP(cSH, g->stride_h);
+  CIDXP(cSW, g->stride_w);
+  CIDXP(cKWC, kwc);
+  sb_printf(b, "    %%wm = vector.create_mask %s : vector<64xi1>\n", cKWC);
+  for (int64_t pp = 0; pp < MR; ++pp) {
+    long long q = (long long)pp;
+    int tag = b->id++;
+    CIDXP(cp, pp);
+    char pix[24];
+    snprintf(pix, sizeof pix, "%%wq%lld", q);
+    sb_printf(b, "    %%wp%lld = arith.addi %%pbase, %s : index\n    %s = arith.minui %%wp%lld, %s : index\n", q, cp, pix, q,
+              cPm1);
+    emit_pixel_coords(b, G, pix, tag);
+    sb_printf(b, "    %%wy%d = arith.muli %%py%d, %s : index\n    %%wb%d = arith.muli %%pb%d, %s : index\n", tag, tag, cSH, tag,
+              tag, cHp);
+    sb_printf(b, "    %%wr%d = arith.addi %%wb%d, %%wy%d : index\n    %%wr2%d = arith.muli %%wr%d, %s : index\n", tag, tag, tag,
+              tag, tag, cWp);
+    sb_printf(b, "    %%wx%d = arith.muli %%px%d, %s : index\n    %%wr3%d = arith.addi %%wr2%d, %%wx%d : index\n", tag, tag, cSW,
+              tag, tag, tag);
+    sb_printf(b, "    %%dbo%lld = arith.muli %%wr3%d, %s : index\n", q, tag, cC);
+    char acc[48];
+    snprintf(acc, sizeof acc, "%%zacc");
+    for (int64_t ky = 0; ky < g->kh; ++ky) {
+      CIDXP(cky, ky * Wp * C);
+      sb_printf(b, "    %%ws%d_%lld = arith.addi %%dbo%lld, %s : index\n", tag, (long long)ky, q, cky);
+      sb_printf(b, "    %%wv%d_%lld = vector.maskedload %%xp[%%ws%d_%lld], %%wm, %%z8 : memref<%lldxi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>\n",
+                tag, (long long)ky, tag, (long long)ky, (long long)xpn);
+      char out[48], xv[48];
+      snprintf(out, sizeof out, "%%wa%d_%lld", tag, (long long)ky);
+      snprintf(xv, sizeof xv, "%%wv%d_%lld", tag, (long long)ky);
+      emit_dp(L, b, out, acc, "%one8", xv);
+      snprintf(acc, sizeof acc, "%s", out);
+    }
+    sb_printf(b, "    %%wsr%d = vector.reduction <add>, %s : %s into i32\n", tag, acc, AT);
+    sb_printf(b, "    %%wsz%d = arith.constant %d : i32\n", tag, (int32_t)((uint32_t)zx * (uint32_t)(g->kh * kwc)));
+    sb_printf(b, "    %%wsv%d = arith.subi %%wsr%d, %%wsz%d : i32\n", tag, tag, tag);
+    sb_printf(b, "    memref.store %%wsv%d, %%sg[%s, %%c0] : memref<%lldx1xi32>\n", tag, cp, (long long)MR);
+  }
+}
+
 static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
                         const ajpq_kernels_packed_t *p, int32_t zx, float in_scale) {
   const ajpq_kernels_conv_t *g = &G->g;
@@ -858,7 +1157,7 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   int64_t NPAD = (N + 31) / 32 * 32, NS = NPAD + 16, KP4 = KPAD / 4, K4 = (K + 3) / 4;
   int64_t KR = (K + 63) / 64 * 64, NPB = (P + MR - 1) / MR, PW = KP4 * NS;
   sb_t b = {0};
-  sb_printf(&b, "%s", k_dpbusd_text);
+  sb_printf(&b, "%s%s", k_dpbusd_text, k_gemm_decode_text);
   if (!emit_tables(L, &b, name, p, in_scale, 1) || !emit_stream_globals(L, &b, name, p, (int32_t)NPAD)) {
     free(b.s); /* pad rows -> spare column NPAD */
     return 0;
@@ -879,72 +1178,29 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   sb_printf(&b, "    %%zxs = arith.constant %d : i32\n    %%zx16 = vector.broadcast %%zxs : i32 to vector<16xi32>\n", zx);
   sb_printf(&b, "    %%zi32 = arith.constant 0 : i32\n    %%one32 = arith.constant 1 : i32\n    %%two32 = arith.constant 2 : i32\n");
   emit_fuse_consts(&b, G);
-  sb_printf(&b, "    %%offs = arith.constant dense<[");
-  for (int i = 0; i < 16; ++i)
-    sb_printf(&b, "%s%lld", i ? ", " : "", (long long)(i * NS));
-  sb_printf(&b, "]> : vector<16xi32>\n");
   sb_printf(&b, "    %%panel = memref.get_global @%s_panel : memref<%lldxi32>\n", name, (long long)PW);
   sb_printf(&b, "    %%state = memref.get_global @%s_state : memref<1xi32>\n", name);
   emit_table_loads(&b, name, N, 1);
   /* ---- first call: decode the streams into the panel ---- */
   sb_printf(&b, "    %%old = memref.atomic_rmw maxs %%one32, %%state[%%c0] : (i32, memref<1xi32>) -> i32\n");
   sb_printf(&b, "    %%need = arith.cmpi eq, %%old, %%zi32 : i32\n    scf.if %%need {\n");
+  sb_printf(&b, "    %%paneld = memref.cast %%panel : memref<%lldxi32> to memref<?xi32>\n", (long long)PW);
   for (size_t si = 0; si < p->num_streams; ++si) {
     const ajpq_kernels_stream_t *st = &p->streams[si];
-    int s = st->slice_bits, nf = 8 / s, tag = b.id++;
     int64_t bytes = st->rows_padded * st->blocks * 64;
-    int multi = st->bits != s; /* several slices OR into the same bytes */
     sb_printf(&b, "    %%w%zu = memref.get_global @%s_w%zu : memref<%lldxi8>\n", si, name, si, (long long)bytes);
     sb_printf(&b, "    %%ch%zu = memref.get_global @%s_c%zu : memref<%lldxi32>\n", si, name, si, (long long)st->rows_padded);
+    sb_printf(&b, "    %%wd%zu = memref.cast %%w%zu : memref<%lldxi8> to memref<?xi8>\n", si, si, (long long)bytes);
+    sb_printf(&b, "    %%chd%zu = memref.cast %%ch%zu : memref<%lldxi32> to memref<?xi32>\n", si, si,
+              (long long)st->rows_padded);
     CIDX(cRP, st->rows_padded);
     CIDX(cBL, st->blocks);
-    sb_printf(&b, "    scf.for %%r%d = %%c0 to %s step %%c1 {\n", tag, cRP);
-    sb_printf(&b, "    %%cw%d = memref.load %%ch%zu[%%r%d] : memref<%lldxi32>\n", tag, si, tag, (long long)st->rows_padded);
-    sb_printf(&b, "    %%cx%d = arith.index_cast %%cw%d : i32 to index\n", tag, tag);
-    CIDX(c4a, 4);
-    sb_printf(&b, "    %%rg%d = arith.divui %%r%d, %s : index\n    %%ri%d = arith.remui %%r%d, %s : index\n", tag, tag,
-              c4a, tag, tag, c4a);
-    sb_printf(&b, "    scf.for %%bk%d = %%c0 to %s step %%c1 {\n", tag, cBL);
-    CIDX(cBLn, st->blocks);
-    CIDX(c256, 256);
-    sb_printf(&b, "    %%t0_%d = arith.muli %%rg%d, %s : index\n    %%t1_%d = arith.addi %%t0_%d, %%bk%d : index\n", tag,
-              tag, cBLn, tag, tag, tag);
-    sb_printf(&b, "    %%t2_%d = arith.muli %%t1_%d, %s : index\n", tag, tag, c256);
-    sb_printf(&b, "    %%t3_%d = arith.muli %%ri%d, %%c64 : index\n    %%wo%d = arith.addi %%t2_%d, %%t3_%d : index\n", tag,
-              tag, tag, tag, tag);
-    sb_printf(&b, "    %%wv%d = vector.load %%w%zu[%%wo%d] : memref<%lldxi8>, vector<64xi8>\n", tag, si, tag, (long long)bytes);
-    if (s < 8)
-      sb_printf(&b, "    %%mask%d = arith.constant dense<%d> : vector<64xi8>\n", tag, (1 << s) - 1);
-    CIDX(cK4b, 512 / s / 4);
-    sb_printf(&b, "    %%k4b%d = arith.muli %%bk%d, %s : index\n", tag, tag, cK4b);
-    for (int f = 0; f < nf; ++f) {
-      int id = b.id++;
-      char fv[32], wv[32], mk[32];
-      snprintf(wv, sizeof wv, "%%wv%d", tag);
-      snprintf(mk, sizeof mk, "%%mask%d", tag);
-      emit_field(&b, wv, s, f, mk, fv);
-      if (st->shift) {
-        sb_printf(&b, "    %%ss%d = arith.constant dense<%d> : vector<64xi8>\n", id, st->shift);
-        sb_printf(&b, "    %%sl%d = arith.shli %s, %%ss%d : vector<64xi8>\n", id, fv, id);
-        snprintf(fv, sizeof fv, "%%sl%d", id);
-      }
-      sb_printf(&b, "    %%v32_%d = vector.bitcast %s : vector<64xi8> to vector<16xi32>\n", id, fv);
-      CIDX(cf16, f * 16);
-      CIDX(cNS, NS);
-      sb_printf(&b, "    %%k4_%d = arith.addi %%k4b%d, %s : index\n", id, tag, cf16);
-      sb_printf(&b, "    %%pb0_%d = arith.muli %%k4_%d, %s : index\n    %%pb_%d = arith.addi %%pb0_%d, %%cx%d : index\n", id,
-                id, cNS, id, id, tag);
-      if (multi) {
-        sb_printf(&b, "    %%old%d = vector.gather %%panel[%%pb_%d] [%%offs], %%ones16, %%zacc : memref<%lldxi32>, vector<16xi32>, vector<16xi1>, vector<16xi32> into vector<16xi32>\n",
-                  id, id, (long long)PW);
-        sb_printf(&b, "    %%new%d = arith.ori %%old%d, %%v32_%d : vector<16xi32>\n", id, id, id);
-      } else {
-        sb_printf(&b, "    %%new%d = arith.ori %%zacc, %%v32_%d : vector<16xi32>\n", id, id);
-      }
-      sb_printf(&b, "    vector.scatter %%panel[%%pb_%d] [%%offs], %%ones16, %%new%d : memref<%lldxi32>, vector<16xi32>, vector<16xi1>, vector<16xi32>\n",
-                id, id, (long long)PW);
-    }
-    sb_printf(&b, "    }\n    }\n");
+    CIDX(cS, st->slice_bits);
+    CIDX(cSH, st->shift);
+    CIDX(cNS, NS);
+    sb_printf(&b, "    func.call @__ajpq_gemm_decode(%%wd%zu, %%chd%zu, %%paneld, %s, %s, %s, %s, %s) : (memref<?xi8>,"
+                  " memref<?xi32>, memref<?xi32>, index, index, index, index, index) -> ()\n",
+              si, si, cRP, cBL, cS, cSH, cNS);
   }
   sb_printf(&b, "    %%ost = memref.atomic_rmw assign %%two32, %%state[%%c0] : (i32, memref<1xi32>) -> i32\n    }\n");
   /* another thread is decoding: wait until it is done */
@@ -954,15 +1210,29 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   sb_printf(&b, "    %%wait = arith.cmpi ne, %%sv, %%two32 : i32\n    scf.condition(%%wait)\n");
   sb_printf(&b, "    } do {\n    scf.yield\n    }\n    }\n");
   /* ---- pixel blocks ---- */
-  sb_printf(&b, "    %%rowb = memref.alloca() {alignment = 64 : i64} : memref<%lldxi8>\n", (long long)(MR * KR));
-  sb_printf(&b, "    %%row = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi8>\n", (long long)(MR * KR),
-            (long long)MR, (long long)KR);
-  sb_printf(&b, "    %%row32 = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi32>\n", (long long)(MR * KR),
-            (long long)MR, (long long)(KR / 4));
+  /* 1x1 / stride 1 / no padding convs and matmuls: the im2col row of a
+   * pixel is its input row, read in place (emit_direct_rows) */
+  int direct = ((G->is_matmul || (g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 &&
+                                  g->pad_top + g->pad_bottom + g->pad_left + g->pad_right == 0)) &&
+                !getenv("AJPQ_NO_DIRECT_ROWS")) ||
+               G->win_kwc4 > 0;
+  int64_t xn = num_elements(G->xt);
+  if (G->win_kwc4 > 0) {
+    xn = emit_padded_copy(&b, G, zx);
+  } else if (!direct) {
+    sb_printf(&b, "    %%rowb = memref.alloca() {alignment = 64 : i64} : memref<%lldxi8>\n", (long long)(MR * KR));
+    sb_printf(&b, "    %%row = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi8>\n", (long long)(MR * KR),
+              (long long)MR, (long long)KR);
+    sb_printf(&b, "    %%row32 = memref.view %%rowb[%%c0][] : memref<%lldxi8> to memref<%lldx%lldxi32>\n", (long long)(MR * KR),
+              (long long)MR, (long long)(KR / 4));
+  } else {
+    emit_flat_view(&b, "%x", "%xf", G->xt, "i8");
+  }
   sb_printf(&b, "    %%sg = memref.alloca() : memref<%lldx1xi32>\n", (long long)MR);
   CIDX(cPB, MR);
   CIDX(cKR, KR);
-  emit_zero_rows(&b, cPB, cKR, MR, KR);
+  if (!direct)
+    emit_zero_rows(&b, cPB, cKR, MR, KR);
   CIDX(cNPB, NPB);
   CIDX(cPm1, P - 1);
   char rowT[64];
@@ -971,11 +1241,16 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   sb_printf(&b, "    %%pbase = arith.muli %%blkp, %s : index\n", cPB);
   /* whole window rows at once (groups = 1, no horizontal dilation) */
   int span = !G->is_matmul && g->dil_w == 1 && g->kw > 1;
-  if (span)
+  if (span && !direct)
     emit_view2d_flat(&b, G->xt);
-  emit_gather(L, &b, G, 0, K, MR, zx, cPB, cPm1, cKR, rowT, span);
+  if (G->win_kwc4 > 0)
+    emit_window_rows(L, &b, G, MR, zx, cPm1, xn);
+  else if (direct)
+    emit_direct_rows(L, &b, K, MR, zx, cPB, cPm1, cKR, xn);
+  else
+    emit_gather(L, &b, G, 0, K, MR, zx, cPB, cPm1, cKR, rowT, span);
   CIDX(cNB, NPAD / 32);
-  CIDX(cK4, K4);
+  CIDX(cK4, direct ? K / 4 : K4); /* direct rows: the K % 4 tail step is peeled (masked loads) */
   sb_printf(&b, "    scf.for %%nb = %%c0 to %s step %%c1 {\n", cNB);
   CIDX(c32, 32);
   sb_printf(&b, "    %%n0 = arith.muli %%nb, %s : index\n", c32);
@@ -986,28 +1261,10 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   for (int a = 0; a < 16; ++a)
     sb_printf(&b, "%s%s", a ? ", " : "", AT);
   sb_printf(&b, ") {\n");
-  CIDX(cNSb, NS);
-  sb_printf(&b, "    %%po0 = arith.muli %%k4, %s : index\n    %%po = arith.addi %%po0, %%n0 : index\n", cNSb);
-  sb_printf(&b, "    %%po1 = arith.addi %%po, %%c16 : index\n");
-  sb_printf(&b, "    %%wa = vector.load %%panel[%%po] : memref<%lldxi32>, vector<16xi32>\n", (long long)PW);
-  sb_printf(&b, "    %%wb = vector.load %%panel[%%po1] : memref<%lldxi32>, vector<16xi32>\n", (long long)PW);
-  sb_printf(&b, "    %%wa8 = vector.bitcast %%wa : vector<16xi32> to vector<64xi8>\n");
-  sb_printf(&b, "    %%wb8 = vector.bitcast %%wb : vector<16xi32> to vector<64xi8>\n");
-  for (int64_t pp = 0; pp < MR; ++pp) {
-    CIDX(cp, pp);
-    sb_printf(&b, "    %%xs%lld = memref.load %%row32[%s, %%k4] : memref<%lldx%lldxi32>\n", (long long)pp, cp,
-              (long long)MR, (long long)(KR / 4));
-    sb_printf(&b, "    %%xb%lld = vector.broadcast %%xs%lld : i32 to vector<16xi32>\n", (long long)pp, (long long)pp);
-    sb_printf(&b, "    %%xv%lld = vector.bitcast %%xb%lld : vector<16xi32> to vector<64xi8>\n", (long long)pp, (long long)pp);
-    char o0[16], o1[16], a0[16], a1[16], xv[16];
-    snprintf(o0, sizeof o0, "%%d%lld_0", (long long)pp);
-    snprintf(o1, sizeof o1, "%%d%lld_1", (long long)pp);
-    snprintf(a0, sizeof a0, "%%a%lld", (long long)(2 * pp));
-    snprintf(a1, sizeof a1, "%%a%lld", (long long)(2 * pp + 1));
-    snprintf(xv, sizeof xv, "%%xv%lld", (long long)pp);
-    emit_dp(L, &b, o0, a0, "%wa8", xv);
-    emit_dp(L, &b, o1, a1, "%wb8", xv);
-  }
+  char accn[16][24];
+  for (int a = 0; a < 16; ++a)
+    snprintf(accn[a], sizeof accn[a], "%%a%d", a);
+  emit_mk_step(L, &b, "%k4", NS, PW, MR, KR, direct, 0, xn, accn, "", G);
   sb_printf(&b, "    scf.yield ");
   for (int64_t pp = 0; pp < MR; ++pp)
     sb_printf(&b, "%s%%d%lld_0, %%d%lld_1", pp ? ", " : "", (long long)pp, (long long)pp);
@@ -1015,6 +1272,14 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
   for (int a = 0; a < 16; ++a)
     sb_printf(&b, "%s%s", a ? ", " : "", AT);
   sb_printf(&b, "\n    }\n");
+  for (int a = 0; a < 16; ++a) /* the chain's accumulators */
+    snprintf(accn[a], sizeof accn[a], "%%acc#%d", a);
+  if (direct && K % 4) { /* peeled tail step: K % 4 bytes of each row, masked */
+    CIDX(cK4t, K / 4);
+    emit_mk_step(L, &b, cK4t, NS, PW, MR, KR, direct, K % 4, xn, accn, "t", G);
+    for (int a = 0; a < 16; ++a)
+      snprintf(accn[a], sizeof accn[a], "%%dt%d_%d", a / 2, a % 2);
+  }
   /* ---- vectorized epilogue: two halves of 16 channels ---- */
   CIDX(cN, N);
   CIDX(cP, P);
@@ -1037,7 +1302,7 @@ static int emit_i8_gemm(lower_t *L, MlirOperation op, const char *name, const ge
         sb_printf(&b, "    %%in%d = arith.cmpi ult, %%pix%d, %s : index\n", id, id, cP);
         sb_printf(&b, "    scf.if %%in%d {\n", id);
       }
-      sb_printf(&b, "    %%ac%d = arith.subi %%acc#%lld, %%e%d_zq : vector<16xi32>\n", id, (long long)(2 * pp + h), h);
+      sb_printf(&b, "    %%ac%d = arith.subi %s, %%e%d_zq : vector<16xi32>\n", id, accn[2 * pp + h], h);
       sb_printf(&b, "    %%af%d = arith.sitofp %%ac%d : vector<16xi32> to vector<16xf32>\n", id, id);
       sb_printf(&b, "    %%sv%d = memref.load %%sg[%s, %%c0] : memref<%lldx1xi32>\n", id, cp, (long long)MR);
       sb_printf(&b, "    %%sf%d = arith.sitofp %%sv%d : i32 to f32\n", id, id);
@@ -1697,7 +1962,7 @@ static void replace_with_call(lower_t *L, MlirOperation op, const char *name, co
   mlirOperationStateAddOperands(&call, na, args);
   MlirNamedAttribute callee = named(L->ctx, "callee", mlirFlatSymbolRefAttrGet(L->ctx, mlirStringRefCreateFromCString(name)));
   char fused[64];
-  snprintf(fused, sizeof fused, "%s%s%s", F->add.ptr ? "+add" : "", F->clamp.ptr ? "+clamp" : "",
+  snprintf(fused, sizeof fused, "%s%s%s", F->add.ptr ? (F->pad_concat.ptr ? "+add(padded)" : "+add") : "", F->clamp.ptr ? "+clamp" : "",
            F->quant.ptr ? "+quantize" : "");
   /* discardable attributes naming the kernel (profiles, dumps) */
   MlirNamedAttribute info[] = {
@@ -1718,6 +1983,12 @@ static void replace_with_call(lower_t *L, MlirOperation op, const char *name, co
     mlirOperationDestroy(F->clamp);
   if (F->add.ptr)
     mlirOperationDestroy(F->add);
+  if (F->pad_concat.ptr && mlirOpOperandIsNull(mlirValueGetFirstUse(mlirOperationGetResult(F->pad_concat, 0)))) {
+    MlirValue zeros = mlirOperationGetOperand(F->pad_concat, 1);
+    mlirOperationDestroy(F->pad_concat);
+    if (mlirOpOperandIsNull(mlirValueGetFirstUse(zeros)))
+      mlirOperationDestroy(mlirOpResultGetOwner(zeros));
+  }
   mlirOperationDestroy(op);
 }
 
@@ -1759,6 +2030,58 @@ static float float_attr(MlirOperation op, const char *name, int *ok) {
   return (float)mlirFloatAttrGetValueDouble(a);
 }
 
+/* True iff `v` is defined by a tosa.const whose value is a splat of +0.0
+ * (not -0.0: v + (-0.0) keeps a -0.0 of v, the kernel's +0.0 would not). */
+static int is_pos_zero_splat(MlirValue v) {
+  if (!mlirValueIsAOpResult(v))
+    return 0;
+  MlirOperation c = mlirOpResultGetOwner(v);
+  if (!op_is(c, "tosa.const"))
+    return 0;
+  MlirAttribute a = mlirOperationGetAttributeByName(c, mlirStringRefCreateFromCString("values"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a) || !mlirDenseElementsAttrIsSplat(a) ||
+      !mlirTypeIsAF32(mlirShapedTypeGetElementType(mlirAttributeGetType(a))))
+    return 0;
+  float z = mlirDenseElementsAttrGetFloatSplatValue(a);
+  uint32_t bits;
+  memcpy(&bits, &z, sizeof bits);
+  return bits == 0;
+}
+
+/* BlazeFace-style channel padding before a residual add: the residual is
+ * tosa.concat(%a, zeros) along the channel (last) axis, with %a holding the
+ * leading channels. The kernel then reads %a and adds +0.0 to the padded
+ * channels (the masked load's pass-through), exactly what the add did with
+ * the concatenated zeros; the concat is erased when nothing else reads it.
+ * Saves the concat's copy of the whole tensor (BlazeFace front: 11 concats,
+ * 0.08 ms/image). Sets F->resid / resid_n / pad_concat. */
+static void find_pad_concat(fuse_t *F, MlirType t) {
+  if (!mlirValueIsAOpResult(F->resid) || getenv("AJPQ_NO_PAD_CONCAT"))
+    return;
+  MlirOperation c = mlirOpResultGetOwner(F->resid);
+  intptr_t r = mlirShapedTypeGetRank(t);
+  if (!op_is(c, "tosa.concat") || mlirOperationGetNumOperands(c) != 2 || r < 1)
+    return;
+  MlirAttribute ax = mlirOperationGetAttributeByName(c, mlirStringRefCreateFromCString("axis"));
+  if (mlirAttributeIsNull(ax) || !mlirAttributeIsAInteger(ax) || mlirIntegerAttrGetValueInt(ax) != r - 1)
+    return;
+  MlirValue a = mlirOperationGetOperand(c, 0);
+  MlirType at = mlirValueGetType(a);
+  if (!mlirValueEqual(mlirOperationGetResult(c, 0), F->resid) || !is_pos_zero_splat(mlirOperationGetOperand(c, 1)) ||
+      !mlirTypeIsARankedTensor(at) || !mlirShapedTypeHasStaticShape(at) || mlirShapedTypeGetRank(at) != r ||
+      !mlirTypeIsAF32(mlirShapedTypeGetElementType(at)))
+    return;
+  for (intptr_t i = 0; i + 1 < r; ++i)
+    if (mlirShapedTypeGetDimSize(at, i) != mlirShapedTypeGetDimSize(t, i))
+      return;
+  int64_t na = mlirShapedTypeGetDimSize(at, r - 1);
+  if (na < 1 || na >= mlirShapedTypeGetDimSize(t, r - 1))
+    return;
+  F->pad_concat = c;
+  F->resid = a;
+  F->resid_n = na;
+}
+
 /* Finds the float chain after compute op `op` that its kernel can absorb
  * (fuse_t). Everything must have `op`'s result type; tosa.clamp only with
  * f32 bounds and NaN propagation (the default); a quantize of the chain
@@ -1780,6 +2103,8 @@ static void find_fusion(MlirOperation op, fuse_t *F) {
     F->add = u;
     F->resid = mlirOperationGetOperand(u, lhs ? 1 : 0);
     F->resid_first = !lhs;
+    F->resid_n = mlirShapedTypeGetDimSize(t, mlirShapedTypeGetRank(t) - 1);
+    find_pad_concat(F, t);
     v = mlirOperationGetResult(u, 0);
     u = single_user(v);
   }
@@ -1853,6 +2178,48 @@ static void emit_errorf(MlirOperation op, const char *fmt, ...) {
   mlirEmitError(mlirOperationGetLocation(op), buf);
 }
 
+/* Re-lays the codes of a windowed GEMM conv (geom_t.win_kwc4): the K =
+ * kh·kwc codes of a channel in (ky, kx, ci) order become kh rows of kwc4
+ * codes, the kwc real ones followed by zero codes. A zero code adds x·0 to
+ * Σ x·q and nothing to qsum, and S counts only the real bytes, so every
+ * accumulator stays the same. Returns malloc'ed ajpq.rowpacked-lsb bytes
+ * (size in *size) or NULL. */
+static uint8_t *relayout_windows(const ajpq_kernels_weights_t *w, int64_t kh, int64_t kwc, int64_t kwc4,
+                                 size_t *size) {
+  int64_t k2 = kh * kwc4;
+  uint8_t *codes = calloc((size_t)(w->n * k2), 1);
+  *size = ajpq_kernels_rowpacked_size(w->n, k2, w->bits);
+  uint8_t *out = malloc(*size ? *size : 1);
+  if (!codes || !out) {
+    free(codes);
+    free(out);
+    return NULL;
+  }
+  int valid = w->packed_size == ajpq_kernels_rowpacked_size(w->n, w->k, w->bits) && w->k == kh * kwc;
+  for (int64_t c = 0; c < w->n; ++c)
+    valid &= w->bits[c] >= 1 && w->bits[c] <= 8;
+  if (!valid) { /* malformed: leave the diagnostic to ajpq_kernels_pack */
+    free(codes);
+    free(out);
+    return NULL;
+  }
+  const uint8_t *row = w->packed;
+  for (int64_t c = 0; c < w->n; ++c) {
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t j = 0; j < kwc; ++j)
+        codes[c * k2 + ky * kwc4 + j] = (uint8_t)ajpq_kernels_rowpacked_get(row, w->bits[c], ky * kwc + j);
+    row += (w->k * w->bits[c] + 7) / 8;
+  }
+  ajpq_status_t st = ajpq_kernels_rowpacked_pack(w->n, k2, w->bits, codes, out, *size);
+  free(codes);
+  if (st) {
+    ajpq_status_free(st);
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
 static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
   ajpq_compute_attrs_t a;
   if (!ajpq_compute_read(op, &a))
@@ -1893,8 +2260,31 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
                           (long long)w.k, (long long)(G.g.kh * G.g.kw * G.g.cin_per_group));
   if (!st && num_elements(G.yt) != G.g.batch * G.g.oh * G.g.ow * G.g.n)
     st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "result shape does not match the conv arithmetic");
-  if (!st)
+  int64_t pixels0 = G.g.batch * G.g.oh * G.g.ow, kwc = G.g.kw * G.g.cin;
+  uint8_t *relaid = NULL;
+  /* Windowed GEMM (emit_padded_copy): groups = 1, no dilation, window rows
+   * of at most 64 bytes, not a 1x1/s1/p0 conv (those read their rows in
+   * place anyway). BlazeFace's 5x5/s2 stem with 3 input channels. */
+  if (!st && is_i8 && !G.is_matmul && L->vnni && G.g.groups == 1 && G.g.cin > 1 && pixels0 >= 8 &&
+      G.g.dil_h == 1 && G.g.dil_w == 1 && kwc <= 64 && !getenv("AJPQ_NO_GEMM") && !getenv("AJPQ_NO_WINDOWS") &&
+      !(G.g.kh == 1 && G.g.kw == 1 && G.g.stride_h == 1 && G.g.stride_w == 1 &&
+        G.g.pad_top + G.g.pad_bottom + G.g.pad_left + G.g.pad_right == 0)) {
+    G.win_kwc4 = (kwc + 3) / 4 * 4;
+    ajpq_kernels_weights_t w2 = w;
+    if (G.win_kwc4 != kwc) {
+      relaid = relayout_windows(&w, G.g.kh, kwc, G.win_kwc4, &w2.packed_size);
+      if (relaid) {
+        w2.packed = relaid;
+        w2.k = G.g.kh * G.win_kwc4;
+      } else { /* malformed weights (or no memory): the plain path reports it */
+        G.win_kwc4 = 0;
+      }
+    }
+    st = ajpq_kernels_pack(&w2, 1, &p);
+  } else if (!st) {
     st = ajpq_kernels_pack(&w, G.g.groups, &p);
+  }
+  free(relaid);
   if (st) {
     emit_errorf(op, "ajpq-lower-to-kernels: %s", ajpq_status_message(st));
     ajpq_status_free(st);

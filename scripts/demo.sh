@@ -51,21 +51,53 @@ manifest=$root/zoo/blazeface-front.json
 py=/usr/bin/python3
 bin=$build/bin
 
-step_name="start"
+# Every file this script writes into $out (removed at the start of a run).
+outputs="imported.mlir compressed.mlir strategy.json bits-per-channel.svg report.json model.o model.h
+  fp32.o fp32.h fp32-runner.json fp32-cost.json compressed-runner.json compressed-cost.json
+  model-object.txt fp32-object.txt link-notes.txt"
+
+step_name="start (settings)"
+wrote=0 # 1 once this run writes into $out
 t_start=$(date +%s)
 step() {
   step_name="$1"
   echo
   echo "== demo step $1 =="
 }
+# Incomplete files of an interrupted or failed step: ours (FILE.part, see to_file) and the
+# tools' atomic temporaries (FILE.tmpXXXXXX, support/ajpq_output.h), which a tool killed by a
+# signal leaves behind. Only names of our own outputs are touched.
+remove_partial() {
+  [ -d "$out" ] || return 0
+  for f in $outputs; do
+    rm -f "$out/$f.part" "$out/$f".tmp??????
+  done
+  rm -f "$out/.report.json.tmp" "$out/.demo-write-test"
+}
 on_exit() {
   rc=$?
+  remove_partial
   if [ $rc -ne 0 ]; then
     echo >&2
-    echo "demo: FAILED at step $step_name (exit $rc); partial outputs in $out" >&2
+    if [ "$wrote" = 1 ]; then
+      echo "demo: FAILED at step $step_name (exit $rc); outputs of the finished steps are in $out" >&2
+    else
+      echo "demo: FAILED at step $step_name (exit $rc)" >&2
+    fi
   fi
 }
 trap on_exit EXIT
+# Ctrl-C / kill: the running tool gets the signal too and stops; say where, exit 128+signal
+# (on_exit then removes incomplete files).
+on_signal() {
+  trap - INT TERM HUP
+  echo >&2
+  echo "demo: interrupted (SIG$1) in step $step_name" >&2
+  exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
 die() {
   echo "demo: error in step $step_name: $*" >&2
   exit 1
@@ -83,10 +115,27 @@ for k in sys.argv[2:]:
 print(json.dumps(d) if isinstance(d,(list,dict)) else d)' "$@"
 }
 now() { date +%s.%N; }
+# to_file FILE COMMAND...: COMMAND's stdout into FILE, all or nothing: a failed or interrupted
+# COMMAND leaves no FILE (a half-written JSON would be read as a result).
+to_file() {
+  tf=$1
+  shift
+  if "$@" >"$tf.part"; then
+    mv -f "$tf.part" "$tf"
+  else
+    tf_rc=$?
+    rm -f "$tf.part"
+    return $tf_rc
+  fi
+}
 
 [ -f "$manifest" ] || die "$manifest is missing"
 case "$episodes" in '' | *[!0-9]*) die "AJPQ_DEMO_EPISODES must be a positive integer" ;; esac
 [ "$episodes" -ge 1 ] || die "AJPQ_DEMO_EPISODES must be >= 1"
+# The output folder must be writable before anything long runs (root ignores permissions, so
+# try it: a read-only file system or a path through a file fails here).
+mkdir -p "$out" 2>/dev/null && touch "$out/.demo-write-test" 2>/dev/null && rm -f "$out/.demo-write-test" ||
+  die "cannot write the output folder $out (set AJPQ_DEMO_OUT to a writable folder)"
 
 # ---------------------------------------------------------------------------------------------
 if [ "${AJPQ_DEMO_SETUP:-1}" != 0 ]; then
@@ -111,15 +160,18 @@ ranges=$("$py" -c 'import json,sys
 print(",".join("%d:%d" % (b, e) for b, e in json.load(open(sys.argv[1]))["splits"]["evaluation"]))' "$manifest")
 scored=$("$py" -c 'import json,sys
 print(",".join(str(o) for o in json.load(open(sys.argv[1]))["postprocess"]["outputs"]))' "$manifest")
+# `make data` re-fetches a damaged download but keeps converted tensors it believes complete;
+# --force re-converts them (offline when the downloads are intact).
+refetch="run 'sh scripts/fetch-data.sh --force' to re-create the data cache $AJPQ_DATA"
 for f in "$onnx" "$inputs" "$labels"; do
-  [ -f "$f" ] || die "$f is missing: run 'make data' (scripts/fetch-data.sh)"
+  [ -f "$f" ] || die "$f is missing: $refetch"
 done
 
 # Start from a clean output folder, removing only what this script writes there.
 mkdir -p "$out"
-(cd "$out" && rm -rf imported.mlir compressed.mlir strategy.json bits-per-channel.svg report.json \
-  model.o model.h fp32.o fp32.h fp32-runner.json fp32-cost.json compressed-runner.json \
-  compressed-cost.json model-object.txt fp32-object.txt link-notes.txt harness-model harness-fp32)
+# shellcheck disable=SC2086
+(cd "$out" && rm -rf $outputs harness-model harness-fp32)
+wrote=1
 
 # ---------------------------------------------------------------------------------------------
 step "1 import (ajpq-translate --import-onnx)"
@@ -137,8 +189,24 @@ need_tool ajpq-runner --manifest "the runner (issue 4)"
 need_tool ajpq-opt --list-passes "the driver"
 "$bin/ajpq-opt" --list-passes 2>&1 | grep -q -e '--ajpq-cost-report' ||
   die "ajpq-opt has no --ajpq-cost-report (issue 5)"
-"$bin/ajpq-runner" "$out/imported.mlir" --manifest "$manifest" --json >"$out/fp32-runner.json" ||
-  die "ajpq-runner on the fp32 model failed"
+to_file "$out/fp32-runner.json" "$bin/ajpq-runner" "$out/imported.mlir" --manifest "$manifest" --json ||
+  die "ajpq-runner on the fp32 model failed (a damaged data file? $refetch)"
+# The fp32 numbers are known (the manifest's "expected", measured with ONNX Runtime): anything
+# else means a damaged model or data file (or an executor bug), and compressing on top of it
+# would report nonsense. Tolerance: one evaluation sample of accuracy, 0.005 of AUC.
+"$py" - "$manifest" "$out/fp32-runner.json" <<'EOF' || die "the fp32 model does not give the manifest's known results: $refetch"
+import json, sys
+exp = json.load(open(sys.argv[1])).get("expected", {})
+got = json.load(open(sys.argv[2]))
+bad = []
+if "accuracy" in exp and abs(got["accuracy"] - exp["accuracy"]) > 1.0 / got["n"] + 1e-9:
+    bad.append("accuracy %.4f (expected %.4f)" % (got["accuracy"], exp["accuracy"]))
+if "auc" in exp and abs((got.get("auc") or 0.0) - exp["auc"]) > 0.005:
+    bad.append("AUC %.4f (expected %.4f)" % (got.get("auc") or 0.0, exp["auc"]))
+if bad:
+    print("demo: fp32 on the evaluation split: " + ", ".join(bad), file=sys.stderr)
+    sys.exit(1)
+EOF
 "$bin/ajpq-opt" "$out/imported.mlir" --ajpq-cost-report="json=$out/fp32-cost.json quiet=true" \
   -o /dev/null || die "ajpq-cost-report on the fp32 model failed"
 echo "fp32 on the evaluation split: accuracy $(json_get "$out/fp32-runner.json" accuracy)," \
@@ -160,7 +228,7 @@ for f in compressed.mlir strategy.json bits-per-channel.svg; do
 done
 "$bin/ajpq-opt" "$out/compressed.mlir" --ajpq-cost-report="json=$out/compressed-cost.json quiet=true" \
   -o /dev/null || die "ajpq-cost-report on the compressed model failed"
-"$bin/ajpq-runner" "$out/compressed.mlir" --manifest "$manifest" --json >"$out/compressed-runner.json" ||
+to_file "$out/compressed-runner.json" "$bin/ajpq-runner" "$out/compressed.mlir" --manifest "$manifest" --json ||
   die "ajpq-runner on the compressed model failed"
 echo "compressed on the evaluation split: accuracy $(json_get "$out/compressed-runner.json" accuracy)," \
   "AUC $(json_get "$out/compressed-runner.json" auc), weight bytes $(json_get "$out/compressed-cost.json" total weight_bytes)"
@@ -215,7 +283,7 @@ compile_and_run() {
   # shellcheck disable=SC2086
   cc -O2 -std=c11 -Wall -D_POSIX_C_SOURCE=200809L -include "$glue" -o "$out/harness-$2/run_object" \
     "$root/scripts/demo/run_object.c" "$out/$2.o" $runtime -lm || die "linking $2.o with the harness failed"
-  "$out/harness-$2/run_object" "$inputs" "$ranges" "$scored" >"$out/$2-object.txt" ||
+  to_file "$out/$2-object.txt" "$out/harness-$2/run_object" "$inputs" "$ranges" "$scored" ||
     die "running $2.o failed"
 }
 compile_and_run "$out/compressed.mlir" model

@@ -18,7 +18,11 @@
 # Env: AJPQ_DATA (default ~/.cache/ajpq; `make data`), AJPQ_ORT_DIR (default /work/ort, see
 #   ort_e2e.js), CC (default cc), AJPQ_E2E_COMPRESS (joint-compress options; default: the
 #   deterministic uniform 4-bit policy of test/kernels/blazeface.test), AJPQ_E2E_KEEP=DIR keeps
-#   the intermediate files in DIR.
+#   the intermediate files in DIR, AJPQ_E2E_MODEL=FILE.mlir uses that compressed module (e.g. the
+#   demo's out/demo/compressed.mlir) instead of compressing the fp32 model,
+#   AJPQ_E2E_BEFORE=PATH/ajpq-translate adds a sixth variant, "before": the compressed module
+#   compiled by another ajpq-translate (an older build), compile time and speed measured in the
+#   same run (the before/after of a code generator change).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -43,20 +47,33 @@ else
 fi
 load0=$(cut -d' ' -f1 /proc/loadavg)
 "$build/bin/ajpq-translate" --import-onnx "$onnx" --input-shape=input:0:1x128x128x3 -o "$w/fp32.mlir"
-AJPQ_SRC=$src "$build/bin/ajpq-opt" "$w/fp32.mlir" --joint-compress="$compress" -o "$w/compressed.mlir"
+if [ -n "${AJPQ_E2E_MODEL:-}" ]; then
+  cp "$AJPQ_E2E_MODEL" "$w/compressed.mlir"
+else
+  AJPQ_SRC=$src "$build/bin/ajpq-opt" "$w/fp32.mlir" --joint-compress="$compress" -o "$w/compressed.mlir"
+fi
 cp "$w/compressed.mlir" "$w/baseline.mlir"
+variants="compressed baseline fp32"
+if [ -n "${AJPQ_E2E_BEFORE:-}" ]; then
+  [ -x "$AJPQ_E2E_BEFORE" ] || { echo "run.sh: error: AJPQ_E2E_BEFORE=$AJPQ_E2E_BEFORE is not executable" >&2; exit 1; }
+  cp "$w/compressed.mlir" "$w/before.mlir"
+  variants="compressed before baseline fp32"
+fi
 # "baseline": the compressed model through the upstream phases as they were before this work
 # (no elementwise fusion, no max-pool vectorization, no flattening, one pass per dialect to LLVM: the single pipeline of
 # ajpq_codegen_pipeline_text(), cut into the same phases).
-baseline_env="AJPQ_PIPELINE_TOSA=func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor)
+baseline_env="AJPQ_PIPELINE_DEALLOC=none
+AJPQ_PIPELINE_TOSA=func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor)
 AJPQ_TRANSFORM_TENSORS=none
 AJPQ_PIPELINE_BUFFERIZE=builtin.module(one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map})
 AJPQ_TRANSFORM_BUFFERS=none
 AJPQ_PIPELINE_TO_LLVM=builtin.module(buffer-deallocation-pipeline,func.func(convert-linalg-to-loops),convert-vector-to-scf,convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-vector-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,finalize-memref-to-llvm,convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts)"
 # Compile time: 3 compiles of each module, alternating; the timing lines go to $w/*.timing.N.
 for n in 1 2 3; do
-  for v in compressed baseline fp32; do
-    if [ "$v" = baseline ]; then
+  for v in $variants; do
+    if [ "$v" = before ]; then
+      "$AJPQ_E2E_BEFORE" --mlir-to-obj "$w/$v.mlir" -o "$w/$v.o" --header="$w/$v.h" --timing 2> "$w/$v.timing.$n"
+    elif [ "$v" = baseline ]; then
       set -f
       IFS='
 '
@@ -71,7 +88,7 @@ for n in 1 2 3; do
     fi
   done
 done
-for v in compressed baseline fp32; do
+for v in $variants; do
   $cc -O2 -std=c11 -I"$w" -DAJPQ_E2E_HEADER="\"$v.h\"" -DAJPQ_E2E_PREFIX=main \
     "$here/e2e_driver.c" "$w/$v.o" -o "$w/drv_$v"
 done
@@ -80,6 +97,9 @@ out=$w/results.txt
 i=0
 while [ "$i" -lt "$repeats" ]; do
   echo "compressed $("$w/drv_compressed" "$inputs" "$rounds" "$images")" >> "$out"
+  if [ -n "${AJPQ_E2E_BEFORE:-}" ]; then
+    echo "before $("$w/drv_before" "$inputs" "$rounds" "$images")" >> "$out"
+  fi
   echo "baseline $("$w/drv_baseline" "$inputs" "$rounds" "$images")" >> "$out"
   # The upstream-only fp32 object runs scalar loops: fewer rounds keep the run short.
   echo "fp32-mlir $("$w/drv_fp32" "$inputs" $(( (rounds + 4) / 5 )) "$images")" >> "$out"
@@ -88,9 +108,10 @@ while [ "$i" -lt "$repeats" ]; do
   i=$((i + 1))
 done
 load1=$(cut -d' ' -f1 /proc/loadavg)
-python3 - "$w" "$load0" "$load1" "$repeats" "$rounds" "$images" <<'PY'
+python3 - "$w" "$load0" "$load1" "$repeats" "$rounds" "$images" $variants <<'PY'
 import json, os, re, statistics, sys, datetime
-w, load0, load1, repeats, rounds, images = sys.argv[1:]
+w, load0, load1, repeats, rounds, images = sys.argv[1:7]
+variants = sys.argv[7:]
 rows = {}
 for line in open(os.path.join(w, 'results.txt')):
     name, js = line.split(' ', 1)
@@ -104,6 +125,7 @@ print(f"machine: {cpu}, {os.cpu_count()} CPUs; {datetime.datetime.utcnow():%Y-%m
       f"interleaved; {rounds} rounds x {images} LFW images per process (fp32-mlir: fewer rounds)")
 print()
 names = {'compressed': 'compressed model.o (ajpq kernels + upstream glue)',
+         'before': 'same, compiled by AJPQ_E2E_BEFORE',
          'baseline': 'same, glue through the previous upstream pipeline',
          'fp32-mlir': 'fp32 model.o, upstream MLIR only',
          'executor': 'fp32 ajpq executor', 'ort': 'ONNX Runtime fp32'}
@@ -113,7 +135,7 @@ cpu_ms = {k: (statistics.median(r['cpu_ms_per_sample'] for r in v) if 'cpu_ms_pe
           for k, v in rows.items()}
 print("| variant | ms/image median | ms/image min | CPU ms/image (median) | ORT/variant (median; min; CPU) | sum of output 0, image 0 |")
 print("|---|---|---|---|---|---|")
-for k in ['compressed', 'baseline', 'fp32-mlir', 'executor', 'ort']:
+for k in ['compressed', 'before', 'baseline', 'fp32-mlir', 'executor', 'ort']:
     if k not in rows:
         continue
     c = f"{cpu_ms[k]:.3f}" if cpu_ms[k] is not None else "n/a"
@@ -126,7 +148,7 @@ print("Compile time, ajpq-translate --mlir-to-obj --timing (median of 3 compiles
 print()
 stages = []
 tab = {}
-for v in ['compressed', 'baseline', 'fp32']:
+for v in variants:
     per = {}
     for n in (1, 2, 3):
         for l in open(os.path.join(w, f'{v}.timing.{n}')):
@@ -136,11 +158,13 @@ for v in ['compressed', 'baseline', 'fp32']:
                     stages.append(m.group(1))
                 per.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
     tab[v] = per
-print("| stage | compressed: wall s | CPU s | compressed, previous upstream pipeline: wall s | CPU s | fp32 (upstream only): wall s | CPU s |")
-print("|---|---|---|---|---|---|---|")
+heads = {'compressed': 'compressed', 'before': 'compressed, AJPQ_E2E_BEFORE',
+         'baseline': 'compressed, previous upstream pipeline', 'fp32': 'fp32 (upstream only)'}
+print("| stage | " + " | ".join(f"{heads[v]}: wall s | CPU s" for v in variants) + " |")
+print("|---" * (1 + 2 * len(variants)) + "|")
 for s in stages:
     cells = []
-    for v in ['compressed', 'baseline', 'fp32']:
+    for v in variants:
         p = tab[v].get(s, [(float('nan'), float('nan'))])
         cells += [f"{statistics.median(x[0] for x in p):.3f}", f"{statistics.median(x[1] for x in p):.3f}"]
     print(f"| {s} | " + " | ".join(cells) + " |")

@@ -15,13 +15,17 @@
  * so min-vs-min is the fairer ratio). Runs with OPENBLAS_NUM_THREADS=1
  * (re-executes itself to set it). Not a test: prints markdown tables
  * (docs/results.md, section "Kernels").
- * Usage: ajpq-kernels-bench [rounds] */
+ * Usage: ajpq-kernels-bench [rounds] [--sweep] [--gemv]
+ *   --sweep  also time the 8- and 4-bit GEMV at several software prefetch
+ *            distances (in the same rounds as the standard variants)
+ *   --gemv   GEMV only (skip the conv-shaped GEMM) */
 #define _GNU_SOURCE
 #include "ajpq_codegen.h"
 #include "ajpq_dialect.h"
 #include "ajpq_kernels.h"
 
 #include <cblas.h>
+#include <mlir-c/BuiltinAttributes.h>
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,14 @@ static double now(void) {
 }
 
 static double g_start;
+
+/* CPU time of the calling thread: excludes the time the thread was
+ * preempted (the machine is shared), not the memory stalls. */
+static double cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -91,6 +103,97 @@ __attribute__((target("avx512f"))) static void plain_read(const void *p, size_t 
   g_sink += out[0] ^ out[7];
 }
 
+/* Software prefetch distance of the plain-read baseline's second variant. */
+#define READ_PREFETCH 4096
+
+/* The plain read with a software prefetch READ_PREFETCH bytes ahead of every
+ * line (the kernel may prefetch; the baseline gets the same help). The
+ * prefetch address is clamped to the buffer. */
+__attribute__((target("avx512f"))) static void plain_read_prefetch(const void *p, size_t n) {
+  const __m512i *v = p;
+  const char *c = p;
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  size_t m = n / 64, i = 0;
+  size_t last = n >= 256 ? n - 256 : 0;
+  for (; i + 4 <= m; i += 4) {
+    size_t pf = i * 64 + READ_PREFETCH;
+    pf = pf < last ? pf : last;
+    _mm_prefetch(c + pf, _MM_HINT_NTA);
+    _mm_prefetch(c + pf + 64, _MM_HINT_NTA);
+    _mm_prefetch(c + pf + 128, _MM_HINT_NTA);
+    _mm_prefetch(c + pf + 192, _MM_HINT_NTA);
+    a0 = _mm512_xor_si512(a0, _mm512_load_si512(v + i));
+    a1 = _mm512_xor_si512(a1, _mm512_load_si512(v + i + 1));
+    a2 = _mm512_xor_si512(a2, _mm512_load_si512(v + i + 2));
+    a3 = _mm512_xor_si512(a3, _mm512_load_si512(v + i + 3));
+  }
+  for (; i < m; ++i)
+    a0 = _mm512_xor_si512(a0, _mm512_load_si512(v + i));
+  a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+  uint64_t out[8];
+  _mm512_storeu_si512(out, a0);
+  g_sink += out[0] ^ out[7];
+}
+
+/* Diagnostic (--sweep): the 8-bit GEMV inner loop written by hand with
+ * intrinsics over the kernel's own 8-bit stream (layout [row group][block]
+ * [4 rows][64], 64 weights per load, no prefetch), int32 dot products only
+ * (no epilogue). Tells whether a gap to the plain read is the generated code
+ * or the memory system. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void c_gemv8(const void *w, size_t bytes,
+                                                                           const int8_t *x, int64_t k,
+                                                                           int32_t *dot) {
+  const char *base = w;
+  int64_t blocks = k / 64, groups = (int64_t)(bytes / (size_t)(blocks * 256));
+  for (int64_t rg = 0; rg < groups; ++rg) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    const char *g = base + rg * blocks * 256;
+    for (int64_t bk = 0; bk < blocks; ++bk) {
+      const char *p = g + bk * 256;
+      __m512i xv = _mm512_loadu_si512(x + bk * 64);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_load_si512(p), xv);
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_load_si512(p + 64), xv);
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_load_si512(p + 128), xv);
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_load_si512(p + 192), xv);
+    }
+    dot[4 * rg] = _mm512_reduce_add_epi32(a0);
+    dot[4 * rg + 1] = _mm512_reduce_add_epi32(a1);
+    dot[4 * rg + 2] = _mm512_reduce_add_epi32(a2);
+    dot[4 * rg + 3] = _mm512_reduce_add_epi32(a3);
+  }
+}
+
+/* One GEMV layer of the benchmark: bits 1/2/4/8 uniform or 0 = the mixed
+ * layer; pf8/pfsub: AJPQ_PREFETCH / AJPQ_PREFETCH_SUB8 while it is lowered
+ * (NULL = the caller's environment, i.e. the generator's defaults). */
+typedef struct {
+  const char *name;
+  int bits;
+  const char *pf8, *pfsub;
+  int c_loop; /* time c_gemv8 over this kernel's stream instead of the kernel */
+} gemv_variant_t;
+
+static void set_or_restore(const char *var, const char *value, const char *saved) {
+  if (value)
+    setenv(var, value, 1);
+  else if (saved)
+    setenv(var, saved, 1);
+  else
+    unsetenv(var);
+}
+
+/* The 1-minute load average (shared machine: every result states it). */
+static void print_loadavg(const char *when) {
+  FILE *f = fopen("/proc/loadavg", "r");
+  double l1 = -1;
+  if (f) {
+    if (fscanf(f, "%lf", &l1) != 1)
+      l1 = -1;
+    fclose(f);
+  }
+  printf("1-minute load average %s: %.2f\n", when, l1);
+}
+
 /* ---- one JIT-compiled ajpq op ---- */
 
 typedef struct {
@@ -98,8 +201,74 @@ typedef struct {
   MlirModule module;
   int64_t dx[3 + 8], dy[3 + 8];
   void *px, *py;
+  void (*fn)(void **); /* the packed entry, looked up once (as a caller of an AOT object would) */
   size_t packed_bytes; /* kernel-layout stream bytes */
+  /* the kernel's own weight streams (its globals NAME_wI), for the plain
+   * read of the same bytes */
+  int nw;
+  const void *wp[16];
+  size_t wn[16];
 } kernel_t;
+
+static void print_cb(MlirStringRef s, void *ud) {
+  char *buf = ud;
+  size_t at = strlen(buf);
+  if (at + s.length < 256) {
+    memcpy(buf + at, s.data, s.length);
+    buf[at + s.length] = 0;
+  }
+}
+
+/* After lowering (LLVM dialect): adds `llvm.func @__bench_wI() -> !llvm.ptr`
+ * returning the address of each weight-stream global `…_wI` (i8 arrays), so
+ * that the plain-read baseline reads exactly the bytes the kernel reads, at
+ * the same addresses (page placement included). Returns the count. */
+static int add_weight_accessors(MlirContext ctx, kernel_t *k) {
+  MlirBlock body = mlirModuleGetBody(k->module);
+  char text[4096] = "";
+  int n = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirStringRef on = mlirIdentifierStr(mlirOperationGetName(op));
+    if (on.length != 16 || strncmp(on.data, "llvm.mlir.global", 16) != 0 || n == 16)
+      continue;
+    MlirAttribute sn = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    MlirAttribute ty = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("global_type"));
+    if (mlirAttributeIsNull(sn) || mlirAttributeIsNull(ty))
+      continue;
+    MlirStringRef name = mlirStringAttrGetValue(sn);
+    char nm[128], tys[256] = "";
+    snprintf(nm, sizeof nm, "%.*s", (int)name.length, name.data);
+    const char *u = strrchr(nm, '_');
+    long long count = 0;
+    mlirAttributePrint(ty, print_cb, tys);
+    if (!u || u[1] != 'w' || sscanf(tys, "!llvm.array<%lld x i8>", &count) != 1)
+      continue;
+    k->wn[n] = (size_t)count;
+    /* the declaration lets the text verify on its own; only the function is moved */
+    snprintf(text + strlen(text), sizeof text - strlen(text),
+             "llvm.mlir.global external @%s() : !llvm.array<%lld x i8>\n"
+             "llvm.func @__bench_w%d() -> !llvm.ptr {\n  %%p = llvm.mlir.addressof @%s : !llvm.ptr\n"
+             "  llvm.return %%p : !llvm.ptr\n}\n",
+             nm, count, n, nm);
+    ++n;
+  }
+  MlirModule m = mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(text));
+  if (mlirModuleIsNull(m))
+    return 0;
+  MlirBlock mb = mlirModuleGetBody(m);
+  for (MlirOperation op = mlirBlockGetFirstOperation(mb); !mlirOperationIsNull(op);) {
+    MlirOperation next = mlirOperationGetNextInBlock(op);
+    MlirStringRef on = mlirIdentifierStr(mlirOperationGetName(op));
+    if (on.length == 9 && strncmp(on.data, "llvm.func", 9) == 0) {
+      mlirOperationRemoveFromParent(op);
+      mlirBlockAppendOwnedOperation(body, op);
+    }
+    op = next;
+  }
+  mlirModuleDestroy(m);
+  return n;
+}
 
 static MlirOperation g_op_builder_dummy;
 
@@ -131,11 +300,31 @@ static int kernel_build(MlirContext ctx, kernel_t *k, const ajpq_compute_attrs_t
   double t0 = now();
   ajpq_status_t st = ajpq_codegen_lower(k->module, NULL);
   if (!st)
+    k->nw = add_weight_accessors(ctx, k);
+  if (!st)
     st = ajpq_codegen_jit(k->module, &k->jit);
   if (st) {
     fprintf(stderr, "bench: %s\n", ajpq_status_message(st));
     ajpq_status_free(st);
     return 0;
+  }
+  /* mlirExecutionEngineInvokePacked("f") calls the packed wrapper of
+   * _mlir_ciface_f, looking the symbol up on every call
+   * (an ORC lookup, microseconds); the timed call is the function alone */
+  k->fn = (void (*)(void **))mlirExecutionEngineLookupPacked(k->jit, mlirStringRefCreateFromCString("_mlir_ciface_f"));
+  if (!k->fn) {
+    fprintf(stderr, "bench: no packed entry @f\n");
+    return 0;
+  }
+  for (int i = 0; i < k->nw; ++i) {
+    char fn[32];
+    snprintf(fn, sizeof fn, "__bench_w%d", i);
+    void *f = mlirExecutionEngineLookup(k->jit, mlirStringRefCreateFromCString(fn));
+    k->wp[i] = f ? ((const void *(*)(void))f)() : NULL;
+    if (!k->wp[i]) {
+      fprintf(stderr, "bench: no address for weight stream %d\n", i);
+      return 0;
+    }
   }
   fprintf(stderr, "  (lowering + JIT: %.2f s)\n", now() - t0);
   k->px = ajpq_codegen_descriptor(k->dx, x, xrank, xshape);
@@ -146,7 +335,7 @@ static int kernel_build(MlirContext ctx, kernel_t *k, const ajpq_compute_attrs_t
 
 static void kernel_run(kernel_t *k) {
   void *args[2] = {&k->px, &k->py};
-  mlirExecutionEngineInvokePacked(k->jit, mlirStringRefCreateFromCString("f"), args);
+  k->fn(args);
 }
 
 static void kernel_free(kernel_t *k) {
@@ -232,7 +421,16 @@ int main(int argc, char **argv) {
     execv("/proc/self/exe", argv);
   }
   g_start = now();
-  int rounds = argc > 1 ? atoi(argv[1]) : 15;
+  print_loadavg("before");
+  int rounds = 15, sweep = 0, gemv_only = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--sweep") == 0)
+      sweep = 1;
+    else if (strcmp(argv[i], "--gemv") == 0)
+      gemv_only = 1;
+    else
+      rounds = atoi(argv[i]);
+  }
   if (rounds < 3)
     rounds = 3;
   openblas_set_num_threads(1);
@@ -244,77 +442,150 @@ int main(int argc, char **argv) {
   const int64_t N = 4096, K = 4096;
 
   /* ---------------- GEMV ---------------- */
-  const char *names[5] = {"1-bit", "2-bit", "4-bit", "8-bit", "mixed (4.31 bits avg)"};
+  /* The standard variants (default prefetch distances), then with --sweep
+   * the same 8- and 4-bit layers generated with other software prefetch
+   * distances (AJPQ_PREFETCH / AJPQ_PREFETCH_SUB8 are read at lowering time),
+   * all timed in the same rounds. */
+  gemv_variant_t std_v[] = {{"1-bit", 1, NULL, NULL, 0},
+                            {"2-bit", 2, NULL, NULL, 0},
+                            {"4-bit", 4, NULL, NULL, 0},
+                            {"8-bit", 8, NULL, NULL, 0},
+                            {"mixed (4.31 bits avg)", 0, NULL, NULL, 0}};
+  gemv_variant_t sweep_v[] = {{"8-bit, prefetch 0", 8, "0", NULL, 0},       {"8-bit, prefetch 1024", 8, "1024", NULL, 0},
+                              {"8-bit, prefetch 2048", 8, "2048", NULL, 0}, {"8-bit, prefetch 4096", 8, "4096", NULL, 0},
+                              {"8-bit, prefetch 8192", 8, "8192", NULL, 0}, {"4-bit, prefetch 4096", 4, NULL, "4096", 0},
+                              {"8-bit, hand-written C loop (diagnostic)", 8, "0", NULL, 1}};
+  const int n_std = (int)(sizeof std_v / sizeof std_v[0]), n_sweep = (int)(sizeof sweep_v / sizeof sweep_v[0]);
+  const int nv = n_std + (sweep ? n_sweep : 0);
+  gemv_variant_t *var = malloc(sizeof *var * (size_t)nv);
+  memcpy(var, std_v, sizeof std_v);
+  if (sweep)
+    memcpy(var + n_std, sweep_v, sizeof sweep_v);
   int8_t *bits = malloc((size_t)N);
-  kernel_t kern[5];
-  layer_t lay[5];
+  kernel_t *kern = calloc((size_t)nv, sizeof *kern);
+  layer_t *lay = calloc((size_t)nv, sizeof *lay);
   int8_t *x8 = aligned_alloc(64, (size_t)K);
   float *y = aligned_alloc(64, (size_t)N * sizeof(float));
+  int32_t *c_dot = malloc((size_t)N * sizeof(int32_t));
   for (int64_t i = 0; i < K; ++i)
     x8[i] = (int8_t)(rnd() & 0xff);
-  for (int v = 0; v < 5; ++v) {
+  char *env_pf = getenv("AJPQ_PREFETCH") ? strdup(getenv("AJPQ_PREFETCH")) : NULL;
+  char *env_sub = getenv("AJPQ_PREFETCH_SUB8") ? strdup(getenv("AJPQ_PREFETCH_SUB8")) : NULL;
+  for (int v = 0; v < nv; ++v) {
+    rng_state = 777 + (uint64_t)var[v].bits; /* same weights for a bit-width in every variant */
     for (int64_t c = 0; c < N; ++c) {
-      if (v < 4) {
-        bits[c] = (int8_t)(1 << v);
+      if (var[v].bits) {
+        bits[c] = (int8_t)var[v].bits;
       } else { /* ¼ 8, ½ 4, ⅛ 2, 1/16 1, 1/16 pruned, interleaved */
         int r = (int)(c % 16);
         bits[c] = (int8_t)(r < 4 ? 8 : r < 12 ? 4 : r < 14 ? 2 : r < 15 ? 1 : 0);
       }
     }
-    fprintf(stderr, "building GEMV %s\n", names[v]);
+    set_or_restore("AJPQ_PREFETCH", var[v].pf8, env_pf);
+    set_or_restore("AJPQ_PREFETCH_SUB8", var[v].pfsub, env_sub);
+    fprintf(stderr, "building GEMV %s\n", var[v].name);
     layer_make(&lay[v], N, K, bits, 0);
     int64_t xs[2] = {1, K}, ys[2] = {1, lay[v].a.n_kept};
     if (!kernel_build(ctx, &kern[v], &lay[v].a, 2, xs, 2, ys, x8, y))
       return 1;
   }
+  set_or_restore("AJPQ_PREFETCH", NULL, env_pf);
+  set_or_restore("AJPQ_PREFETCH_SUB8", NULL, env_sub);
   float *A = aligned_alloc(64, (size_t)(N * K) * sizeof(float));
   float *xf = aligned_alloc(64, (size_t)K * sizeof(float));
   for (int64_t i = 0; i < N * K; ++i)
     A[i] = (float)(rnd() % 255) * 0.01f;
   for (int64_t i = 0; i < K; ++i)
     xf[i] = (float)x8[i];
-  size_t max_bytes = 0;
-  for (int v = 0; v < 5; ++v)
-    max_bytes = lay[v].stream_bytes > max_bytes ? lay[v].stream_bytes : max_bytes;
-  unsigned char *rd = aligned_alloc(64, (max_bytes + 63) / 64 * 64);
-  memset(rd, 3, max_bytes);
-  double *t_k = malloc(sizeof(double) * (size_t)rounds * 5), *t_r = malloc(sizeof(double) * (size_t)rounds * 5),
-         *t_s = malloc(sizeof(double) * (size_t)rounds);
+  for (int v = 0; v < nv; ++v) { /* the reads cover exactly the kernel's streams */
+    size_t sum = 0;
+    for (int w = 0; w < kern[v].nw; ++w)
+      sum += kern[v].wn[w];
+    if (sum != lay[v].stream_bytes) {
+      fprintf(stderr, "bench: %s: weight globals hold %zu bytes, the packing %zu\n", var[v].name, sum,
+              lay[v].stream_bytes);
+      return 1;
+    }
+  }
+  /* t_k kernel, t_r the faster of the two plain reads in that round (t_r1
+   * plain, t_r2 with prefetch), t_q per-round read/kernel time ratios;
+   * c_*: the same in thread CPU time */
+  size_t nt = (size_t)rounds * (size_t)nv;
+  double *tm = malloc(sizeof(double) * nt * 10), *t_s = malloc(sizeof(double) * (size_t)rounds);
+  double *t_k = tm, *t_r = tm + nt, *t_r1 = tm + 2 * nt, *t_r2 = tm + 3 * nt, *t_q = tm + 4 * nt;
+  double *c_k = tm + 5 * nt, *c_r = tm + 6 * nt, *c_r1 = tm + 7 * nt, *c_r2 = tm + 8 * nt, *c_q = tm + 9 * nt;
   for (int r = 0; r < rounds; ++r) {
     flush_caches();
     double t0 = now();
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, 1.0f, A, (int)K, xf, 1, 0.0f, y, 1);
     t_s[r] = now() - t0;
-    for (int v = 0; v < 5; ++v) {
-      flush_caches();
-      t0 = now();
-      kernel_run(&kern[v]);
-      t_k[v * rounds + r] = now() - t0;
-      flush_caches();
-      t0 = now();
-      plain_read(rd, lay[v].stream_bytes);
-      t_r[v * rounds + r] = now() - t0;
+    for (int v = 0; v < nv; ++v) {
+      size_t i = (size_t)v * (size_t)rounds + (size_t)r;
+      /* rotate the order of kernel and reads between rounds so that a
+       * drift in the machine's load does not favour either */
+      for (int step = 0; step < 3; ++step) {
+        int what = (step + r) % 3;
+        flush_caches();
+        double c0 = cpu_now();
+        t0 = now();
+        if (what == 0 && var[v].c_loop)
+          c_gemv8(kern[v].wp[0], kern[v].wn[0], x8, K, c_dot);
+        else if (what == 0)
+          kernel_run(&kern[v]);
+        else
+          for (int w = 0; w < kern[v].nw; ++w)
+            (what == 1 ? plain_read : plain_read_prefetch)(kern[v].wp[w], kern[v].wn[w]);
+        double dt = now() - t0, dc = cpu_now() - c0;
+        (what == 0 ? t_k : what == 1 ? t_r1 : t_r2)[i] = dt;
+        (what == 0 ? c_k : what == 1 ? c_r1 : c_r2)[i] = dc;
+      }
+      t_r[i] = t_r1[i] < t_r2[i] ? t_r1[i] : t_r2[i];
+      t_q[i] = t_r[i] / t_k[i];
+      c_r[i] = c_r1[i] < c_r2[i] ? c_r1[i] : c_r2[i];
+      c_q[i] = c_r[i] / c_k[i];
     }
   }
   double sgemv_med = median(t_s, rounds), sgemv_min = minimum(t_s, rounds);
-  printf("GEMV 4096x4096, batch 1, 1 thread, cold caches (1 GiB sweep before each call), %d rounds\n\n", rounds);
-  printf("| weights | packed MiB | kernel median ms (min) | GB/s (median) | sgemv median ms (min) | speed-up vs sgemv, medians (minima) | plain read of same bytes median ms (min) | kernel / read speed, medians (minima) |\n");
-  printf("|---|---|---|---|---|---|---|---|\n");
-  for (int v = 0; v < 5; ++v) {
-    double km = median(t_k + v * rounds, rounds), kmin = minimum(t_k + v * rounds, rounds);
-    double rmin = minimum(t_r + v * rounds, rounds), rm = median(t_r + v * rounds, rounds);
-    printf("| %s | %.2f | %.3f (%.3f) | %.1f | %.3f (%.3f) | %.2fx (%.2fx) | %.3f (%.3f) | %.2f (%.2f) |\n", names[v],
-           (double)lay[v].stream_bytes / (1 << 20), km * 1e3, kmin * 1e3, (double)lay[v].stream_bytes / km * 1e-9,
-           sgemv_med * 1e3, sgemv_min * 1e3, sgemv_med / km, sgemv_min / kmin, rm * 1e3, rmin * 1e3, rm / km,
-           rmin / kmin);
+  printf("GEMV 4096x4096, batch 1, 1 thread, cold caches (1 GiB sweep before each call), %d rounds\n", rounds);
+  printf("read = per round the faster of a plain AVX-512 read of the kernel's own weight globals (same bytes, same\n"
+         "addresses) and the same read with a software prefetch %d B ahead;\n"
+         "kernel / read = read time / kernel time (1.00 = the kernel streams its weights as fast as the read);\n"
+         "wall = CLOCK_MONOTONIC, cpu = CLOCK_THREAD_CPUTIME_ID (excludes preemption, not memory stalls)\n\n",
+         READ_PREFETCH);
+  printf("| weights | packed MiB | kernel wall median ms (min) | GB/s (median) | speed-up vs sgemv, medians (minima) | read wall median ms (min) [plain; +prefetch medians] | kernel / read, wall medians (minima) | kernel / read, cpu medians (minima) | kernel / read, median of per-round ratios, wall; cpu |\n");
+  printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (int v = 0; v < nv; ++v) {
+    size_t o = (size_t)v * (size_t)rounds;
+    double qw = median(t_q + o, rounds), qc = median(c_q + o, rounds);
+    double km = median(t_k + o, rounds), kmin = minimum(t_k + o, rounds);
+    double rmin = minimum(t_r + o, rounds), rm = median(t_r + o, rounds);
+    double r1 = median(t_r1 + o, rounds), r2 = median(t_r2 + o, rounds);
+    double ckm = median(c_k + o, rounds), ckmin = minimum(c_k + o, rounds);
+    double crm = median(c_r + o, rounds), crmin = minimum(c_r + o, rounds);
+    printf("| %s | %.2f | %.3f (%.3f) | %.1f | %.2fx (%.2fx) | %.3f (%.3f) [%.3f; %.3f] | %.2f (%.2f) | %.2f (%.2f) | %.2f; %.2f |\n",
+           var[v].name, (double)lay[v].stream_bytes / (1 << 20), km * 1e3, kmin * 1e3,
+           (double)lay[v].stream_bytes / km * 1e-9, sgemv_med / km, sgemv_min / kmin, rm * 1e3, rmin * 1e3, r1 * 1e3,
+           r2 * 1e3, rm / km, rmin / kmin, crm / ckm, crmin / ckmin, qw, qc);
   }
-  for (int v = 0; v < 5; ++v) {
+  printf("\nOpenBLAS sgemv (fp32 weights, %.0f MiB): median %.3f ms, min %.3f ms\n", (double)(N * K * 4) / (1 << 20),
+         sgemv_med * 1e3, sgemv_min * 1e3);
+  for (int v = 0; v < nv; ++v) {
     kernel_free(&kern[v]);
     layer_free(&lay[v]);
   }
   free(A);
+  free(tm);
+  free(c_dot);
+  free(t_s);
+  free(kern);
+  free(lay);
+  free(var);
+  free(env_pf);
+  free(env_sub);
 
   /* ---------------- conv-shaped GEMM ---------------- */
+  if (gemv_only)
+    goto done;
   const int64_t M = 3136, GN = 64, GK = 576;
   int8_t *xa = aligned_alloc(64, (size_t)(M * GK));
   float *ya = aligned_alloc(64, (size_t)(M * GN) * sizeof(float));
@@ -377,7 +648,9 @@ int main(int argc, char **argv) {
     kernel_free(&gk[v]);
     layer_free(&gl[v]);
   }
+done:
   mlirContextDestroy(ctx);
+  print_loadavg("after");
   struct timespec cpu;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
   printf("\nprocess: %.1f s wall, %.1f s CPU (incl. lowering/JIT and cache sweeps)\n", now() - g_start,

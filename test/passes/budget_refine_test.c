@@ -1,5 +1,5 @@
 /* budget_refine_test.c — unit tests of the budget filling
- * (ajpq_jc_fill_layers), the post-episode enforcement (ajpq_jc_enforce) and
+ * (ajpq_jc_fill_layers, ajpq_jc_fill_groups), the post-episode enforcement (ajpq_jc_enforce) and
  * the refinement (ajpq_jc_refine) of --joint-compress, on a tiny layer set
  * (4 convolutions built from MLIR text: 3→4 1×1, 4→6 3×3, 6→5 1×1, 5→3
  * 1×1, the last one a graph output) with the real cost model and a
@@ -10,7 +10,11 @@
  * raisable layer unused (and is within that of the brute-force largest
  * feasible size), keeps erasure, keeps every layer monotone in importance
  * (never more bits to a less important channel), and is deterministic;
- * enforcement meets the budget and keeps monotone layers monotone;
+ * enforcement meets the budget and keeps monotone layers monotone; group
+ * restoration (ajpq_jc_fill_groups) against every subset of the erased
+ * groups restored at the reference's bits: within budget, kept channels'
+ * bits unchanged, monotone, maximal (no single erased group still fits),
+ * its result one of the enumerated subsets, deterministic;
  * refinement never exceeds the budget, never returns a lower reward than
  * the one it started from, reports exactly the reward of what it returns,
  * counts its evaluations, is deterministic, is no better than the
@@ -344,6 +348,127 @@ static void test_fill(const ajpq_channel_graph_t *g) {
   ajpq_jc_strategy_destroy(t);
 }
 
+/* ---- group restoration ---- */
+
+/* Restores (in `s`) group gi's members the way the reference defines it:
+ * bits of the nearest more important kept channel of each member's layer,
+ * else the layer's largest kept bits. Independent of the pass's code. */
+static void ref_restore(const ajpq_channel_graph_t *g, ajpq_jc_strategy_t *s, int gi) {
+  const ajpq_cg_group_t *G = &g->groups[gi];
+  int b[64];
+  for (int j = 0; j < G->n_members; j++) {
+    int l = G->member_layer[j], r[64], n = (int)g->layers[l].desc.cout, pos = 0, mx = 0;
+    rank_of(g, l, r);
+    while (r[pos] != G->member_chan[j])
+      pos++;
+    b[j] = 0;
+    for (int i = pos - 1; i >= 0 && !b[j]; i--) /* nearest more important kept */
+      b[j] = s->bits[l][r[i]];
+    for (int i = 0; i < n; i++)
+      mx = s->bits[l][i] > mx ? s->bits[l][i] : mx;
+    if (!b[j])
+      b[j] = mx;
+  }
+  for (int j = 0; j < G->n_members; j++)
+    s->bits[G->member_layer[j]][G->member_chan[j]] = (uint8_t)b[j];
+}
+
+static void test_fill_groups(const ajpq_channel_graph_t *g) {
+  printf("TEST: fill_groups\n");
+  static const int all[] = {1, 2, 3, 4, 5, 6, 7, 8}, few[] = {2, 4, 8}, top[] = {8};
+  const double ratios[] = {0.08, 0.12, 0.18, 0.25, 0.4};
+  int cases = 0, restored_any = 0;
+  int64_t worst_gap = 0;
+  ajpq_costmodel_cost_t f;
+  ajpq_jc_cost_fp32(g, &f);
+  ajpq_jc_strategy_t *s0 = ajpq_jc_strategy_create(g), *s = ajpq_jc_strategy_create(g),
+                     *s2 = ajpq_jc_strategy_create(g), *t = ajpq_jc_strategy_create(g);
+  uint8_t er[256];
+  for (int cs = 0; cs < 3; cs++)
+    for (int ri = 0; ri < 5; ri++)
+      for (int rep = 0; rep < 8; rep++) {
+        ajpq_jc_config_t cfg;
+        const int *cand = cs == 0 ? all : cs == 1 ? few : top;
+        config(&cfg, g, cand, cs == 0 ? 8 : cs == 1 ? 3 : 1, ratios[ri]);
+        random_start(g, &cfg, s0);
+        if (ajpq_jc_enforce(g, &cfg, &f, s0) < 0 || ajpq_jc_fill_layers(g, &cfg, &f, s0) < 0) {
+          ajpq_jc_config_free(&cfg);
+          continue;
+        }
+        double limit = ratios[ri] * (double)f.weight_bytes;
+        ajpq_jc_strategy_copy(s, s0);
+        int n1 = ajpq_jc_fill_groups(g, &cfg, &f, s);
+        ajpq_jc_strategy_copy(s2, s0);
+        int n2 = ajpq_jc_fill_groups(g, &cfg, &f, s2);
+        CHECK(n1 >= 0 && n1 == n2 && same(s, s2), "fill_groups is not deterministic");
+        int64_t fb = bytes_of(g, &cfg, s);
+        CHECK((double)fb <= limit, "fill_groups exceeds the budget: %lld > %.1f", (long long)fb,
+              limit);
+        CHECK(monotone(g, s), "fill_groups broke monotonicity");
+        CHECK(ajpq_jc_strategy_valid(g, &cfg, s), "fill_groups broke a group");
+        /* kept channels unchanged; restored channels = whole erased groups */
+        bool kept_same = true;
+        for (int l = 0; l < g->n_layers; l++)
+          for (int c = 0; c < g->layers[l].desc.cout; c++)
+            if (s0->bits[l][c] && s0->bits[l][c] != s->bits[l][c])
+              kept_same = false;
+        CHECK(kept_same, "fill_groups changed a kept channel's bits");
+        /* the erased, erasable groups of the start: brute force over every subset */
+        ajpq_jc_group_erased(g, s0, er);
+        int cand_g[16], nc = 0, restored = 0;
+        for (int gi = 0; gi < g->n_groups && nc < 16; gi++)
+          if (er[gi] && !cfg.group_fixed[gi])
+            cand_g[nc++] = gi;
+        ajpq_jc_strategy_copy(t, s0);
+        for (int k = 0; k < nc; k++) {
+          const ajpq_cg_group_t *G = &g->groups[cand_g[k]];
+          restored += s->bits[G->member_layer[0]][G->member_chan[0]] != 0;
+        }
+        CHECK(restored == n1, "reported %d restores, made %d", n1, restored);
+        restored_any += restored > 0;
+        /* each restored group has the reference's bits (restoring in the
+         * result's order one by one on the start reproduces the result) */
+        int64_t best = -1;
+        bool found = false;
+        for (int mask = 0; mask < (1 << nc); mask++) {
+          ajpq_jc_strategy_copy(t, s0);
+          for (int k = 0; k < nc; k++)
+            if (mask >> k & 1)
+              ref_restore(g, t, cand_g[k]);
+          int64_t tb = bytes_of(g, &cfg, t);
+          if ((double)tb <= limit && tb > best)
+            best = tb;
+          found |= same(t, s);
+        }
+        CHECK(found, "the result is not the start with some groups restored at the reference's "
+                     "bits");
+        CHECK(best >= fb, "brute force found less than fill_groups");
+        /* maximal: no single still-erased group fits */
+        for (int k = 0; k < nc; k++) {
+          const ajpq_cg_group_t *G = &g->groups[cand_g[k]];
+          if (s->bits[G->member_layer[0]][G->member_chan[0]])
+            continue;
+          ajpq_jc_strategy_copy(t, s);
+          ref_restore(g, t, cand_g[k]);
+          CHECK((double)bytes_of(g, &cfg, t) > limit, "group %d could still be restored",
+                cand_g[k]);
+        }
+        if (best - fb > worst_gap)
+          worst_gap = best - fb;
+        cases++;
+        ajpq_jc_config_free(&cfg);
+      }
+  printf("fill_groups: %d cases checked against brute force over restored subsets, %d with "
+         "restores (worst gap to the largest feasible size %lld B)\n",
+         cases, restored_any, (long long)worst_gap);
+  CHECK(cases >= 40, "too few feasible cases (%d)", cases);
+  CHECK(restored_any > 0, "no case restored anything: the check cannot fail");
+  ajpq_jc_strategy_destroy(s0);
+  ajpq_jc_strategy_destroy(s);
+  ajpq_jc_strategy_destroy(s2);
+  ajpq_jc_strategy_destroy(t);
+}
+
 /* ---- refinement ---- */
 
 typedef struct {
@@ -586,6 +711,7 @@ int main(int argc, char **argv) {
   printf("model: %d layers, %d groups\n", g->n_layers, g->n_groups);
   CHECK(g->n_layers == 4, "expected 4 layers, got %d", g->n_layers);
   test_fill(g);
+  test_fill_groups(g);
   test_refine(g);
   test_eval_cache(g, argc > 1 ? argv[1] : "/tmp");
   ajpq_cg_destroy(g);

@@ -10,7 +10,13 @@
  * (input_scale / input_zero_point of its ajpq ops, in layer order). Runs the
  * COMPRESSED module (physically erased, ajpq dialect) on the same data and
  * prints the largest absolute and relative output difference; exit 1 if the
- * relative difference exceeds 1e-5 (relative to max |output|, floor 1). */
+ * relative difference exceeds 1e-5 (relative to max |output|, floor 1).
+ *
+ * Weight options (docs/search.md "Weight quantization"): [CLIP [BC]] after MAX_SAMPLES,
+ * default the pass defaults `mse true`. With bias correction the masked model gets the
+ * evaluator's corrected biases (ajpq_jc_wq_bias_for), statistics from the calibration set the
+ * strategy file records (as ajpq-apply-strategy does); without a recorded calibration set
+ * there is no bias correction (as in ajpq-apply-strategy). */
 #include "ajpq_dialect.h"
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
@@ -53,10 +59,30 @@ int main(int argc, char **argv) {
   cfg.allow_zero = true;
   cfg.min_keep = 1;
   cfg.act_bits = act_bits;
+  cfg.weight_clip = argc > 7 && !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX : AJPQ_WCLIP_MSE;
+  cfg.bias_correction = !(argc > 8 && !strcmp(argv[8], "false"));
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[3], g, s);
   if (st)
     return die(st, "strategy");
+  ajpq_jc_act_settings_t as = {0};
+  st = ajpq_jc_act_settings_read(argv[3], g, &as);
+  if (st)
+    return die(st, "strategy activation settings");
+  ajpq_jc_evaluator_t *ev = NULL;
+  if (cfg.bias_correction && !(as.present && as.calibration_data))
+    cfg.bias_correction = false;
+  ajpq_jc_config_t ecfg = cfg; /* borrowed by the evaluator until it is destroyed */
+  ecfg.act_bits = 32;          /* the evaluator supplies the corrected biases only */
+  if (cfg.bias_correction) {
+    ajpq_jc_eval_opts_t eo = {.calibration = as.calibration_data, .metric = "",
+                              .samples = as.samples, .threads = 1};
+    st = ajpq_jc_evaluator_create(func, g, &ecfg, &eo, &ev);
+    if (st)
+      return die(st, "evaluator (bias correction)");
+  }
+  const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
+  int corrected = 0;
   ajpq_tensor_t *d = NULL, *df = NULL;
   st = ajpq_npy_read(argv[4], &d);
   if (!st)
@@ -93,9 +119,15 @@ int main(int argc, char **argv) {
       if (mlirOperationEqual(ajpq_executor_layer(ea, j)->op, L->op))
         ex = j;
     st = ajpq_executor_set_weights(ea, ex, w);
+    if (!st && ajpq_jc_wq_corrects(stats, l)) {
+      st = ajpq_jc_wq_bias_for(stats, s, l, w); /* w holds >= cout floats */
+      if (!st)
+        st = ajpq_executor_set_bias(ea, ex, w);
+      corrected++;
+    }
     free(w);
     if (st)
-      return die(st, "set weights");
+      return die(st, "set weights/bias");
     for (int64_t c = 0; c < L->desc.cout; c++)
       erased_total += s->bits[l][c] == 0;
     /* the l-th ajpq compute op of the compressed module */
@@ -147,7 +179,8 @@ int main(int argc, char **argv) {
   double rel = maxabs / fmax(1.0, maxref);
   printf("samples %lld, erased channels %d, max |masked - erased| %s 1e-5 (relative)\n",
          (long long)n, erased_total, rel <= 1e-5 ? "<=" : ">");
-  fprintf(stderr, "max abs diff %.3g, max |output| %.3g\n", maxabs, maxref);
+  fprintf(stderr, "max abs diff %.3g, max |output| %.3g, layers with corrected bias %d\n", maxabs,
+          maxref, corrected);
   /* Free everything so LeakSanitizer (make check SANITIZE=1) sees a clean run. */
   for (int o = 0; o < no; o++) {
     free(oa[o]);
@@ -161,6 +194,8 @@ int main(int argc, char **argv) {
   ajpq_tensor_free(df);
   ajpq_tensor_free(d);
   ajpq_jc_strategy_destroy(s);
+  ajpq_jc_evaluator_destroy(ev);
+  ajpq_jc_act_settings_free(&as);
   ajpq_cg_destroy(g);
   mlirModuleDestroy(orig);
   mlirModuleDestroy(comp);

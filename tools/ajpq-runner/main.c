@@ -27,17 +27,20 @@ typedef struct {
   int64_t batch, limit;
   int threads;
   int weight_bits; /* 0: off; else per-channel symmetric fake quantization of every layer */
+  char *in_shapes[8]; /* --input-shape NAME:DIMS (ONNX models), overriding the manifest's */
+  int n_in_shapes;
 } args_t;
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: ajpq-runner [model.mlir|model.onnx] --data inputs.npy [--labels labels.npy]\n"
-          "         --metric top1|top5|accuracy|auc|agreement|kl|none [--threshold T]\n"
+          "         --metric top1|top5|accuracy|auc|agreement|kl|nmse|none [--threshold T]\n"
           "         [--reference fp32.mlir] [--batch N] [--threads N] [--limit N]\n"
           "         [--save-outputs DIR] [--json] [--manifest zoo/X.json]\n"
           "         [--split calibration|evaluation|all] [--postprocess logits|probabilities|"
           "max_sigmoid[:i,j,...]]\n"
           "         [--engine reference|jit] [--func NAME] [--weight-bits B]\n"
+          "         [--input-shape NAME:D0xD1x...]... (ONNX models with dynamic dims)\n"
           "With --manifest, the model (ONNX, imported in-process), data, labels, metric,\n"
           "threshold and post-processing default to the manifest's; the split defaults to\n"
           "'evaluation'. --weight-bits B fake-quantizes every conv/matmul layer's weights per\n"
@@ -136,6 +139,14 @@ static int parse_args(int argc, char **argv, args_t *a) {
       a->weight_bits = (int)x;
     } else if ((v = optval(argc, argv, &i, "--postprocess"))) {
       a->post = v;
+    } else if ((v = optval(argc, argv, &i, "--input-shape"))) {
+      /* as ajpq-translate --import-onnx: the importer's "dynamic dim" error points here */
+      if (!strrchr(v, ':') || strrchr(v, ':') == v || a->n_in_shapes >= 8) {
+        fprintf(stderr, "ajpq-runner: error: --input-shape '%s': expected NAME:D0xD1x... (at most 8)\n",
+                v);
+        return 1;
+      }
+      a->in_shapes[a->n_in_shapes++] = (char *)v;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "ajpq-runner: error: unknown or incomplete option '%s'\n", argv[i]);
       usage(stderr);
@@ -171,10 +182,18 @@ static ajpq_status_t load_model(MlirContext ctx, const char *path, char **shapes
       /* "NAME:1x128x128x3" where NAME may itself contain ':' (tf2onnx "input:0"). */
       const char *colon = strrchr(shapes[i], ':');
       if (!colon)
-        continue;
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "input shape '%s': expected NAME:D0xD1x...",
+                                shapes[i]);
       char buf[300];
       snprintf(buf, sizeof buf, "x:%s", colon + 1);
-      AJPQ_RETURN_IF_ERROR(ajpq_onnx_parse_input_shape(buf, names[n], sizeof names[n], &is[n]));
+      ajpq_status_t pst = ajpq_onnx_parse_input_shape(buf, names[n], sizeof names[n], &is[n]);
+      if (pst) { /* the parser names the synthetic "x:" string: name the user's own */
+        ajpq_status_free(pst);
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                                "input shape '%s': dims must be positive integers below 2^31 "
+                                "separated by 'x'",
+                                shapes[i]);
+      }
       size_t l = (size_t)(colon - shapes[i]);
       if (l > 255)
         l = 255;
@@ -475,9 +494,9 @@ int main(int argc, char **argv) {
     usage(stderr);
     goto done;
   }
-  static const char *metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", "none"};
+  static const char *metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl", "nmse", "none"};
   bool known = false;
-  for (size_t i = 0; i < 7; ++i)
+  for (size_t i = 0; i < 8; ++i)
     known |= !strcmp(metric, metrics[i]);
   if (!known) {
     fprintf(stderr, "ajpq-runner: error: unknown --metric '%s'\n", metric);
@@ -485,9 +504,13 @@ int main(int argc, char **argv) {
   }
   /* agreement / kl compare with the fp32 model: --reference, else the manifest's own model (the
    * tutorial's label-free manifests, `"metric": "agreement"`, evaluate a compressed module). */
-  if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference && man)
+  bool vs_ref = !strcmp(metric, "agreement") || !strcmp(metric, "kl") || !strcmp(metric, "nmse");
+  /* nmse (fidelity of every output value) needs no post-processing: dense outputs (score maps,
+   * embeddings, sequences) and single-probability heads have no [batch, classes] row */
+  bool fidelity = !strcmp(metric, "nmse");
+  if (vs_ref && !a.reference && man)
     a.reference = man->model_mlir ? man->model_mlir : man->model_onnx;
-  if ((!strcmp(metric, "agreement") || !strcmp(metric, "kl")) && !a.reference) {
+  if (vs_ref && !a.reference) {
     fprintf(stderr, "ajpq-runner: error: --metric %s needs --reference (or a --manifest whose "
                     "model.onnx is the reference)\n",
             metric);
@@ -577,6 +600,10 @@ int main(int argc, char **argv) {
     shapes = man->input_shapes;
     nshapes = man->num_input_shapes;
   }
+  if (a.n_in_shapes) {
+    shapes = a.in_shapes;
+    nshapes = a.n_in_shapes;
+  }
   if ((st = load_model(ctx, model, shapes, nshapes, &mod)))
     FAIL_AND_CLEAN(st);
   ajpq_executor_options_t eo;
@@ -637,12 +664,22 @@ int main(int argc, char **argv) {
   /* logits / probabilities read one [classes] row per sample: an output with more than one
    * non-unit dim per sample (a sequence [T, C], a dense map) would be flattened into one argmax
    * over all positions, a meaningless top-1 / agreement (PaddleOCR's recogniser: [1, 20, 6625]). */
-  if (post.kind != AJPQ_POSTPROCESS_MAX_SIGMOID && strcmp(metric, "none")) {
+  if (post.kind != AJPQ_POSTPROCESS_MAX_SIGMOID && strcmp(metric, "none") && !fidelity) {
     int o = post.nouts ? post.outs[0] : 0;
     const ajpq_executor_tensor_info_t *oi = eng->output_info(ex, o);
     int big = 0;
     for (int d = 1; d < oi->rank; ++d)
       big += oi->dims[d] > 1;
+    /* One value per sample (a wake-word or binary head, [1, 1]): argmax and softmax over one
+     * class are constant, so top-1/agreement would read 1 and KL 0 whatever the model does. */
+    if (big == 0 && oi->numel / (oi->dims[0] ? oi->dims[0] : 1) == 1) {
+      fprintf(stderr, "ajpq-runner: error: %s: post-processing '%s' needs output %d as [batch, "
+                      "classes] with at least 2 classes, but it has one value per sample (a "
+                      "binary score: use --postprocess max_sigmoid if it is a logit, or --metric "
+                      "nmse to compare it with the reference)\n",
+              model, post.kind == AJPQ_POSTPROCESS_PROBABILITIES ? "probabilities" : "logits", o);
+      goto done;
+    }
     if (big > 1) {
       fprintf(stderr, "ajpq-runner: error: %s: post-processing '%s' needs output %d as [batch, "
                       "classes], but it is ",
@@ -659,7 +696,7 @@ int main(int argc, char **argv) {
     FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", model));
   for (int i = 0; i < nout; ++i)
     if (non_finite(model, eng->output_info(ex, i)->name, outs[i], per[i], n, sel,
-                   strcmp(metric, "none") != 0 && metric_reads(&post, i)))
+                   strcmp(metric, "none") != 0 && (fidelity || metric_reads(&post, i))))
       goto done;
 
   if (a.reference) {
@@ -690,7 +727,7 @@ int main(int argc, char **argv) {
       FAIL_AND_CLEAN(ajpq_status_annotate(st, "%s", a.reference));
     for (int i = 0; i < rn; ++i)
       if (non_finite(a.reference, ajpq_executor_output_info(rex, i)->name, routs[i], rper[i], n,
-                     sel, metric_reads(&post, i)))
+                     sel, fidelity || metric_reads(&post, i)))
         goto done;
   }
 
@@ -699,7 +736,7 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; labels && i < n; ++i)
     lab[i] = ajpq_label_at(labels, sel[i]);
   double value = NAN, accuracy = NAN, auc = NAN, top1 = NAN, top5 = NAN, agreement = NAN,
-         kl = NAN;
+         kl = NAN, nmse = NAN;
   bool auc_def = false;
   bool need_labels = !strcmp(metric, "top1") || !strcmp(metric, "top5") ||
                      !strcmp(metric, "accuracy") || !strcmp(metric, "auc");
@@ -707,7 +744,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ajpq-runner: error: --metric %s needs --labels\n", metric);
     goto done;
   }
-  if (post.kind == AJPQ_POSTPROCESS_MAX_SIGMOID) {
+  if (fidelity) {
+    /* mean over outputs of sum (y - ref)^2 / sum ref^2 over the selected samples (plain MSE for
+     * an all-zero reference output); the same definition as --joint-compress metric=nmse */
+    double acc = 0;
+    for (int i = 0; i < nout; ++i) {
+      double err = 0, ref = 0;
+      for (int64_t j = 0; j < n * per[i]; ++j) {
+        double d = (double)outs[i][j] - routs[i][j];
+        err += d * d;
+        ref += (double)routs[i][j] * routs[i][j];
+      }
+      int64_t cnt = n * per[i] > 0 ? n * per[i] : 1;
+      acc += ref > 0 ? err / ref : err / (double)cnt;
+    }
+    nmse = acc / nout;
+  } else if (post.kind == AJPQ_POSTPROCESS_MAX_SIGMOID) {
     double *score = malloc(n * sizeof(double));
     max_sigmoid(&post, outs, per, nout, n, score);
     if (labels) {
@@ -777,6 +829,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(metric, "auc")) value = auc;
   else if (!strcmp(metric, "agreement")) value = agreement;
   else if (!strcmp(metric, "kl")) value = kl;
+  else if (fidelity) value = nmse;
   if (!strcmp(metric, "auc") && !auc_def) {
     fprintf(stderr, "ajpq-runner: error: AUC undefined: the selection holds only one class\n");
     goto done;
@@ -814,13 +867,14 @@ int main(int argc, char **argv) {
     if (auc_def) printf(", \"auc\": %.6f", auc);
     if (!isnan(top1)) printf(", \"top1\": %.6f, \"top5\": %.6f", top1, top5);
     if (!isnan(agreement)) printf(", \"agreement\": %.6f, \"kl\": %.6g", agreement, kl);
+    if (!isnan(nmse)) printf(", \"nmse\": %.6g", nmse);
     printf(", \"threshold\": %g, \"latency_ms_per_sample\": %.4f, \"threads\": %d, \"batch\": %lld, "
            "\"split\": \"%s\", \"engine\": \"%s\"}\n",
            threshold, lat, a.threads, (long long)a.batch, split, a.engine);
   } else {
     printf("%-24s %s\n", "model", model);
     printf("%-24s %lld (%s)\n", "samples", (long long)n, split);
-    if (!isnan(value)) printf("%-24s %.4f\n", metric, value);
+    if (!isnan(value)) printf(fidelity ? "%-24s %.6g\n" : "%-24s %.4f\n", metric, value);
     if (!isnan(accuracy) && strcmp(metric, "accuracy")) printf("%-24s %.4f\n", "accuracy", accuracy);
     if (auc_def && strcmp(metric, "auc")) printf("%-24s %.4f\n", "auc", auc);
     if (!isnan(top5) && strcmp(metric, "top5")) printf("%-24s %.4f\n", "top5", top5);
