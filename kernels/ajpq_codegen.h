@@ -22,16 +22,22 @@
  *      mlirTransformApplyNamedSequence — `mlir-opt
  *      --transform-preload-library=transform-library-paths=script.mlir
  *      --transform-interpreter` does the same;
- *   4. buffer-deallocation-pipeline, func.func(convert-linalg-to-loops),
+ *   4a. buffer-deallocation-pipeline's passes on the func.func ops that own
+ *      heap buffers (the bufferized model, the C entry, kernels that malloc),
+ *      not on the kernels that only use stack buffers (same result, less time);
+ *   4. func.func(canonicalize, convert-linalg-to-loops),
  *      convert-vector-to-scf, convert-scf-to-cf, expand-strided-metadata,
  *      lower-affine, convert-vector-to-llvm, convert-to-llvm,
  *      reconcile-unrealized-casts
  * — every step upstream, so `mlir-opt` can run the same phases on the output
- * of ajpq-lower-to-kernels (test/kernels/cgen-upstream-pipeline.mlir does).
+ * of ajpq-lower-to-kernels (test/kernels/cgen-upstream-pipeline.test does).
+ * The pass managers do not verify after each pass; the result is verified
+ * once (AJPQ_VERIFY_EACH_PASS=1 verifies after every pass).
  *
  * Debugging knobs (environment): AJPQ_PIPELINE_TOSA, AJPQ_PIPELINE_BUFFERIZE,
  * AJPQ_TRANSFORM_BUFFERS ("none" skips it), AJPQ_PIPELINE_TO_LLVM replace a
- * phase's text; AJPQ_TRANSFORM_TENSORS replaces the transform script run on
+ * phase's text (AJPQ_PIPELINE_DEALLOC=none skips phase 4a, for a phase 4
+ * text that deallocates by itself); AJPQ_TRANSFORM_TENSORS replaces the transform script run on
  * the tensors right before bufferization (default: vectorize NHWC max pools;
  * "none" skips it); AJPQ_LLVM_PIPELINE replaces "default<O3>"; AJPQ_PASS_TIMING=1
  * prints MLIR's per-pass timing and each phase's CPU time (=phases: only the

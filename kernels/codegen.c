@@ -174,7 +174,8 @@ static const char k_pipeline_to_llvm[] =
  * buffers: a memref that comes from anything but a stack buffer, a global
  * or a view (memref.alloc, a call returning a buffer, ...; see
  * k_no_dealloc_ops), or a memref result — in practice the bufferized model
- * function and the C entry that receives its results. This is upstream's
+ * function, the C entry that receives its results and kernels that malloc a
+ * scratch buffer (the GEMM's padded input copy). This is upstream's
  * buffer-deallocation-pipeline
  * (mlir/lib/Dialect/Bufferization/Pipelines/BufferizationPipelines.cpp)
  * with its function-level passes restricted to those functions: the kernels
@@ -279,8 +280,22 @@ static const char *env_or(const char *name, const char *dflt) {
   return v && *v ? v : dflt;
 }
 
-/* Runs one `--pass-pipeline` text on `op`. AJPQ_PASS_TIMING=1: MLIR's
- * per-pass timing report on stderr. */
+/* Per-pass options of every upstream pass manager: AJPQ_PASS_TIMING=1 (not
+ * "phases") enables MLIR's per-pass timing report on stderr. The verifier
+ * after each pass is off (AJPQ_VERIFY_EACH_PASS=1 turns it back on, to find
+ * the pass that breaks the IR): verifying the whole module after each of
+ * the ~20 upstream passes was a quarter of the upstream stage (demo
+ * BlazeFace: 0.14 s CPU of 0.6 s); ajpq_codegen_lower verifies the result
+ * once at the end instead, so invalid IR is still an error, not an object. */
+static void configure_pm(MlirPassManager pm) {
+  const char *pt = getenv("AJPQ_PASS_TIMING");
+  if (pt && *pt && strcmp(pt, "0") != 0 && strcmp(pt, "phases") != 0)
+    mlirPassManagerEnableTiming(pm);
+  const char *ve = getenv("AJPQ_VERIFY_EACH_PASS");
+  mlirPassManagerEnableVerifier(pm, ve && *ve && strcmp(ve, "0") != 0);
+}
+
+/* Runs one `--pass-pipeline` text on `op` (configure_pm). */
 static ajpq_status_t run_pipeline(MlirOperation op, const char *text) {
   char err[512] = "";
   MlirPassManager pm = mlirPassManagerCreate(mlirOperationGetContext(op));
@@ -290,9 +305,7 @@ static ajpq_status_t run_pipeline(MlirOperation op, const char *text) {
     mlirPassManagerDestroy(pm);
     return ajpq_status_make(AJPQ_INTERNAL, "upstream pipeline does not parse: %s", err);
   }
-  const char *pt = getenv("AJPQ_PASS_TIMING");
-  if (pt && *pt && strcmp(pt, "0") != 0 && strcmp(pt, "phases") != 0)
-    mlirPassManagerEnableTiming(pm);
+  configure_pm(pm);
   r = mlirPassManagerRunOnOp(pm, op);
   mlirPassManagerDestroy(pm);
   if (mlirLogicalResultIsFailure(r))
@@ -376,9 +389,7 @@ static ajpq_status_t run_on_funcs(MlirOperation op, const char *text, const Mlir
     mlirPassManagerDestroy(pm);
     return ajpq_status_make(AJPQ_INTERNAL, "upstream pipeline does not parse: %s", err);
   }
-  const char *pt = getenv("AJPQ_PASS_TIMING");
-  if (pt && *pt && strcmp(pt, "0") != 0 && strcmp(pt, "phases") != 0)
-    mlirPassManagerEnableTiming(pm);
+  configure_pm(pm);
   for (size_t i = 0; i < n && mlirLogicalResultIsSuccess(r); ++i)
     r = mlirPassManagerRunOnOp(pm, funcs[i]);
   mlirPassManagerDestroy(pm);
@@ -547,6 +558,10 @@ ajpq_status_t ajpq_codegen_lower_timed(MlirModule module, const char *target_fea
       fprintf(stderr, "ajpq-codegen: upstream phase %d: cpu %.3f s\n", phase,
               clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
   }
+  /* The pass managers do not verify after each pass (configure_pm): once here. */
+  if (!st && !mlirOperationVerify(op))
+    st = ajpq_status_make(AJPQ_INTERNAL, "the module does not verify after the upstream pipeline (see diagnostics;"
+                                         " AJPQ_VERIFY_EACH_PASS=1 finds the pass)");
   stage_stop(timing, AJPQ_CODEGEN_STAGE_UPSTREAM, clk);
   if (st)
     return st;
@@ -1046,6 +1061,8 @@ ajpq_status_t ajpq_codegen_model_create(MlirModule module, const char *func_name
     st = ajpq_codegen_lower(module, target_features);
   if (!st)
     st = ajpq_codegen_jit(module, &m->jit);
+  if (!st) /* the engine compiles on the first lookup: now, not inside the first (timed) run */
+    (void)mlirExecutionEngineLookupPacked(m->jit, mlirStringRefCreateFromCString(m->sig.entry));
   if (st) {
     free(m);
     return st;

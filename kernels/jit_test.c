@@ -409,6 +409,61 @@ static void test_random(MlirContext ctx, const char *path, int count) {
   printf("random %s: %d of %d mismatched\n", path, bad, count);
 }
 
+/* Conv geometries met in models from outside the repo (PaddleOCR cls/det/rec,
+ * MLSD, openWakeWord; docs/kernels.md "Limits (known)"), each bit-exact
+ * against the scalar reference: 1×N / N×1 kernels, unequal strides (CRNN's
+ * (2,1)), strides 3 and 4 (patch embedding), ONNX SAME_UPPER padding
+ * (0,1,0,1), unequal dilations, grouped convs with 1 < groups < C, depthwise
+ * with 5×5 / unequal strides / asymmetric padding, a window as large as the
+ * input, and the f32-input scalar kernels on the same kinds of shapes. */
+static void test_outside_shapes(MlirContext ctx, const char *path) {
+  printf("TEST: jit_outside_shapes %s\n", path);
+  typedef ajpq_kernels_conv_t G;
+  struct {
+    const char *name;
+    G g;
+    int i8;
+  } cases[] = {
+      {"conv 1x7 pad 0,0,3,3", (G){1, 6, 14, 16, 1, 7, 16, 1, 1, 1, 0, 0, 3, 3, 1, 1, 0, 0, 0}, 1},
+      {"conv 7x1 pad 3,3,0,0 batch 2", (G){2, 14, 6, 16, 7, 1, 16, 1, 1, 1, 3, 3, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"conv 3x3 stride 2,1", (G){1, 12, 10, 32, 3, 3, 32, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"conv 1x1 stride 2,1", (G){1, 8, 9, 24, 1, 1, 24, 1, 2, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"conv 3x3 stride 3", (G){1, 13, 14, 16, 3, 3, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"conv 4x4 stride 4 cin 3 (windowed)", (G){1, 16, 12, 3, 4, 4, 3, 1, 4, 4, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"conv 4x4 stride 4 cin 8", (G){1, 16, 12, 8, 4, 4, 8, 1, 4, 4, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"conv 3x3 s2 pad 0,1,0,1", (G){1, 10, 10, 32, 3, 3, 32, 1, 2, 2, 0, 1, 0, 1, 1, 1, 0, 0, 0}, 1},
+      {"conv 3x3 dil 3,1", (G){1, 12, 10, 16, 3, 3, 16, 1, 1, 1, 3, 3, 1, 1, 3, 1, 0, 0, 0}, 1},
+      {"conv window = input 4x5", (G){1, 4, 5, 8, 4, 5, 8, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"conv 2x2 s2 odd input", (G){1, 7, 7, 12, 2, 2, 12, 1, 2, 2, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"grouped 4 groups 1x1", (G){1, 5, 6, 32, 1, 1, 8, 4, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"grouped 2 groups 3x3 s2", (G){1, 9, 9, 20, 3, 3, 10, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"grouped 8 groups cpg 2", (G){1, 6, 6, 16, 3, 3, 2, 8, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"grouped 3 groups 1x7 s 1,2", (G){1, 6, 15, 12, 1, 7, 4, 3, 1, 2, 0, 0, 3, 3, 1, 1, 0, 0, 0}, 1},
+      {"depthwise 5x5 s2 pad 1,2,1,2", (G){1, 11, 11, 24, 5, 5, 1, 24, 2, 2, 1, 2, 1, 2, 1, 1, 0, 0, 0}, 1},
+      {"depthwise 3x3 stride 2,1", (G){1, 9, 8, 24, 3, 3, 1, 24, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"depthwise 3x3 stride 3 dil 2,1", (G){1, 14, 13, 24, 3, 3, 1, 24, 3, 3, 2, 2, 1, 1, 2, 1, 0, 0, 0}, 1},
+      {"depthwise 1x5 pad 0,0,2,2", (G){2, 5, 9, 24, 1, 5, 1, 24, 1, 1, 0, 0, 2, 2, 1, 1, 0, 0, 0}, 1},
+      {"depthwise x2 5x1 s2", (G){1, 12, 7, 12, 5, 1, 1, 12, 2, 1, 2, 2, 0, 0, 1, 1, 0, 0, 0}, 1},
+      {"f32 conv 3x3 stride 2,1", (G){1, 8, 9, 5, 3, 3, 5, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 0},
+      {"f32 conv 1x7 pad 0,0,3,3", (G){1, 4, 10, 6, 1, 7, 6, 1, 1, 1, 0, 0, 3, 3, 1, 1, 0, 0, 0}, 0},
+      {"f32 grouped 2 groups", (G){1, 6, 6, 8, 3, 3, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 0},
+      {"f32 depthwise 3x3 s2 pad 0,1,0,1", (G){1, 9, 9, 24, 3, 3, 1, 24, 2, 2, 0, 1, 0, 1, 1, 1, 0, 0, 0}, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    rng_state = 0x0D75ull + i * 31u;
+    int64_t orig_n = cases[i].g.groups > 1 ? 24 : 19;
+    int8_t b[24];
+    for (int c = 0; c < 24; ++c) /* grouped: every channel kept (n divisible by groups) */
+      b[c] = (int8_t)(cases[i].g.groups > 1 ? 1 + (c + (int)i) % 8 : (c + (int)i) % 9);
+    layer_t l;
+    layer_make(&l, cases[i].g, 0, orig_n, b, cases[i].i8);
+    char what[96];
+    snprintf(what, sizeof what, "%s %s", cases[i].name, path);
+    printf("%s: %s\n", what, check_layer(ctx, &l, cases[i].i8, what) ? "exact" : "MISMATCH");
+    layer_free(&l);
+  }
+}
+
 /* Random depthwise convs (the vector depthwise kernel: interior pixels
  * without bounds checks, border pixels with them; windows larger than the
  * input, so that some shapes have no interior at all). */
@@ -818,6 +873,7 @@ int main(int argc, char **argv) {
     test_each_bitwidth(ctx, path);
     test_each_bitwidth_conv(ctx, path);
     test_shapes(ctx, path);
+    test_outside_shapes(ctx, path);
     test_random(ctx, path, pass == 0 ? 25 : 10);
     test_random_dw(ctx, path, pass == 0 ? 20 : 8);
     test_elementwise(ctx, path);

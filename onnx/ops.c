@@ -2755,8 +2755,8 @@ ajpq_status_t ajpq_onnx_convert_node(imp_t *im, const Onnx__NodeProto *n) {
                      in[i]->missing);
     if (!in[i]->cst && in[i]->dtype == T_BOOL && strcmp(n->op_type, "Cast") != 0 &&
         !(i == 0 && strcmp(n->op_type, "If") == 0))
-      return EUNIMPL("input '%s' is a run-time BOOL mask (Equal/Less/Greater): only Cast to FLOAT "
-                     "consumes one",
+      return EUNIMPL("input '%s' is a run-time BOOL mask (a comparison): only Cast and the "
+                     "condition of If consume one",
                      n->input[i]);
   }
   if (n->n_output < 1)

@@ -46,6 +46,7 @@ typedef struct {
   int act_calib;                    /* ajpq_jc_act_calib_t (0 = percentile, the default) */
   int weight_clip;                  /* ajpq_wclip_t (0 = minmax, the default; 1 = mse) */
   bool bias_correction;             /* correct conv biases for the weight error (wq) */
+  bool bias_correction_auto;        /* bias-correction=auto: off for max_sigmoid detectors */
   const struct ajpq_jc_wq_stats_s *wq_stats; /* borrowed from the evaluator; NULL = none */
   ajpq_jc_budget_t budget;
   uint8_t *skip;                    /* [n_layers]: 1 = not compressed (float, kept) */
@@ -279,9 +280,10 @@ typedef struct {
   double uniform_sparsity;
   bool fill_budget;   /* raise bits while under budget after each episode */
   int refine_passes;  /* ajpq policy: sweeps of the post-search refinement (0 = off) */
-  int heuristic_episodes; /* ajpq policy: the first N episodes play the scripted heuristic
-                             strategies of ajpq_jc_heuristic_profile instead of random warm-up
-                             actions (their transitions go to the replay buffers; 0 = off) */
+  int heuristic_episodes; /* ajpq policy: scripted prune-then-quantize strategies evaluated
+                             before the agents' episodes; the best-so-far starts from them
+                             (docs/search.md "Heuristic strategies"; 0 = off) */
+  bool heuristic_replay;  /* also store their transitions in both agents' replay buffers */
   bool progress_tty;  /* draw a progress bar (else plain lines every 10%) */
   bool quiet;
   int threads;        /* the pass's threads option: != 1 lets the two agents of policy ajpq
@@ -312,7 +314,7 @@ void ajpq_jc_clock_add(ajpq_jc_clock_t *acc, ajpq_jc_clock_t start);
 
 typedef struct {
   double best_reward, best_metric;
-  int best_episode;
+  int best_episode; /* agents' episode of the result; -2 - k: heuristic strategy k; -1: none */
   int episodes_run;
   int enforce_changes;
   int refine_evals, refine_moves; /* ajpq policy: post-search refinement (evaluations, accepted) */

@@ -49,8 +49,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
      .help = "Per-channel weight range: mse (clip ratio minimising the squared error) or minmax",
      .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
-     .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_ENUM, .default_value = "auto",
+     .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias: true, false, or "
+             "auto (on except for max_sigmoid detectors)", .enum_values = "auto|true|false"},
     {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
      .help = "Search episodes", .min = 1, .max = 1e6},
     {.name = "warmup", .kind = AJPQ_OPT_INT, .default_value = "20",
@@ -80,10 +81,13 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "policy=ajpq: sweeps of the post-search refinement that moves bits between layers "
              "under the budget, evaluator-guided (0 = off)", .min = 0, .max = 100},
     {.name = "heuristic-episodes", .kind = AJPQ_OPT_INT, .default_value = "8",
-     .help = "policy=ajpq: the first N episodes play scripted prune-then-quantize strategies "
-             "(ramped sparsity, per-layer bits by measured sensitivity; costs L+1 extra "
-             "evaluations) into the replay buffers instead of random warm-up actions (0 = off)",
+     .help = "policy=ajpq: evaluate N scripted prune-then-quantize strategies (ramped sparsity, "
+             "per-layer bits by measured sensitivity) before the search; the best-so-far "
+             "starts from them (N + L + 1 extra evaluations; 0 = off)",
      .min = 0, .max = 1e6},
+    {.name = "heuristic-replay", .kind = AJPQ_OPT_BOOL, .default_value = "false",
+     .help = "policy=ajpq: also store the heuristic strategies' transitions in the agents' "
+             "replay buffers (changes the agents' trajectory)"},
     {.name = "quiet", .kind = AJPQ_OPT_BOOL, .default_value = "false",
      .help = "No progress and no final table"},
 };
@@ -374,7 +378,8 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
   cfg->weight_clip = AJPQ_WCLIP_MINMAX; /* docs/search.md "Weight quantization" */
   if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "mse"))
     cfg->weight_clip = AJPQ_WCLIP_MSE;
-  cfg->bias_correction = ajpq_opt_has(o, "bias-correction") && ajpq_opt_bool(o, "bias-correction");
+  cfg->bias_correction = strcmp(ajpq_opt_string(o, "bias-correction"), "false") != 0;
+  cfg->bias_correction_auto = !strcmp(ajpq_opt_string(o, "bias-correction"), "auto");
   cfg->wq_stats = NULL;
   cfg->skip = calloc((size_t)g->n_layers, 1);
   if (!cfg->skip) {
@@ -512,6 +517,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
       .fill_budget = ajpq_opt_bool(o, "fill-budget"),
       .refine_passes = (int)ajpq_opt_int(o, "refine"),
       .heuristic_episodes = (int)ajpq_opt_int(o, "heuristic-episodes"),
+      .heuristic_replay = ajpq_opt_bool(o, "heuristic-replay"),
       .progress_tty = isatty(2),
       .quiet = ajpq_opt_bool(o, "quiet"),
       .threads = (int)ajpq_opt_int(o, "threads")};
@@ -563,7 +569,8 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
     }
   }
   if (!so.quiet)
-    print_table(&fp32, &bc, erased_stored, ajpq_jc_evaluator_metric_name(ev), ajpq_jc_evaluator_metric_fp32(ev),
+    print_table(&fp32, &bc, erased_stored, ajpq_jc_evaluator_metric_name(ev),
+                ajpq_jc_evaluator_metric_fp32(ev),
                 res.best_metric, res.seconds, res.episodes_run, res.enforce_changes);
   if (!so.quiet && res.refine_evals)
     fprintf(stderr, "  refinement: %d evaluations, %d moves accepted\n", res.refine_evals,

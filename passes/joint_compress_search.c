@@ -649,10 +649,16 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
     st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   if (!st && heur > 0)
     st = heuristic_sensitivity(c, reward, user, res, hsens);
-  for (int ep = 0; ep < episodes && !st; ep++) {
+  bool have_best = res->best_episode >= 0;
+  /* it < 0: the scripted heuristic strategies (profile k = it + heur), evaluated before the
+   * agents' episodes; they do not touch the agents' random streams, so episode e of the
+   * agents is the same with and without them unless they go into the replay buffers */
+  for (int it = -heur; it < episodes && !st; it++) {
     ajpq_jc_clock_t tl = ajpq_jc_clock_now();
-    if (ep < heur)
-      heuristic_bits(c, ep, hsens, hbits);
+    bool scripted = it < 0;
+    int ep = scripted ? 0 : it, k = it + heur;
+    if (scripted)
+      heuristic_bits(c, k, hsens, hbits);
     reset_episode(c, base);
     for (int l = 0; l < L; l++) {
       double *s = S1 + (size_t)l * NS;
@@ -660,9 +666,9 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
       lap(&res->time.budget, &tl);
       double sp = -1, a[2] = {1, 1}, eff[3];
       int hi = c->cfg->n_cand - 1, lo = hi, fixed = 0;
-      if (ep < heur) {
-        /* scripted: stored as the agents' actions like any other */
-        sp = A1[l] = sparsity_action(heuristic_sparsity(ep, l, L));
+      if (scripted) {
+        /* recorded as the agents' actions would be (for heuristic-replay) */
+        sp = A1[l] = sparsity_action(heuristic_sparsity(k, l, L));
         a[0] = a[1] = (hbits[l] + 0.5) / c->cfg->n_cand;
         memcpy(A2 + (size_t)l * 2, a, 2 * sizeof(double));
         double *s2 = S2 + (size_t)l * (NS + 1);
@@ -678,7 +684,7 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
       }
       if (mode == MODE_PRUNE_FLOAT)
         fixed = AJPQ_COSTMODEL_FLOAT_BITS;
-      if (chn && ep >= heur) {
+      if (chn && !scripted) {
         double *s2 = S2 + (size_t)l * (NS + 1);
         memcpy(s2, s, NS * sizeof(double));
         s2[NS] = sp < 0 ? 0 : sp;
@@ -724,14 +730,19 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
     if (mode == MODE_LAYERWISE && chn)
       for (int l = 0; l < L; l++)
         A2[l] = A2[(size_t)l * 2]; /* 1-D actions packed */
-    end_job_t jl = {lay, ep, L, S1, N1, A1, r, NULL}, jc = {chn, ep, L, S2, N2, A2, r, NULL};
+    /* a scripted strategy's transitions are only stored (episode −1 < warm-up), and only
+     * with heuristic-replay */
+    bool agents = !scripted || o->heuristic_replay;
+    int aep = scripted ? -1 : ep;
+    end_job_t jl = {agents ? lay : NULL, aep, L, S1, N1, A1, r, NULL},
+              jc = {agents ? chn : NULL, aep, L, S2, N2, A2, r, NULL};
     pthread_t th;
-    bool threaded = par && ep >= o->warmup && pthread_create(&th, NULL, end_job_run, &jc) == 0;
-    if (lay)
-      end_job_run(&jl);
+    bool threaded = par && agents && aep >= o->warmup &&
+                    pthread_create(&th, NULL, end_job_run, &jc) == 0;
+    end_job_run(&jl);
     if (threaded)
       pthread_join(th, NULL);
-    else if (chn)
+    else
       end_job_run(&jc);
     st = jl.st ? jl.st : jc.st;
     if (jl.st && jc.st)
@@ -741,20 +752,27 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
       ajpq_costmodel_cost_t ec;
       double lim;
       ajpq_jc_cost(g, c->cfg, c->cur, &ec, NULL);
-      fprintf(stderr, "trace: %s ep %d%s reward %.4f metric %.4f size %.4f erased %lld avg-bits %.2f\n",
-              phase, ep, ep < heur ? " (heuristic)" : "", r, m, measure(c->cfg, &ec, &c->fp32, &lim),
-              (long long)ec.erased_channels, ajpq_costmodel_avg_bits(&ec));
+      fprintf(stderr,
+              "trace: %s ep %d%s reward %.4f metric %.4f size %.4f erased %lld avg-bits %.2f\n",
+              phase, scripted ? k : ep, scripted ? " (heuristic)" : "", r, m,
+              measure(c->cfg, &ec, &c->fp32, &lim), (long long)ec.erased_channels,
+              ajpq_costmodel_avg_bits(&ec));
     }
-    if (res->reward_curve)
-      res->reward_curve[res->episodes_run] = r;
-    res->episodes_run++;
-    if (r > res->best_reward || res->best_episode < 0) {
+    if (!scripted) {
+      if (res->reward_curve)
+        res->reward_curve[res->episodes_run] = r;
+      res->episodes_run++;
+    }
+    if (r > res->best_reward || !have_best) {
       res->best_reward = r;
       res->best_metric = m;
-      res->best_episode = res->episodes_run - 1;
+      res->best_episode = scripted ? -2 - k : res->episodes_run - 1; /* < -1: heuristic k */
       res->enforce_changes = changes;
       ajpq_jc_strategy_copy(best, c->cur);
+      have_best = true;
     }
+    if (scripted)
+      continue;
     ajpq_costmodel_cost_t bc;
     double lim;
     ajpq_jc_cost(g, c->cfg, best, &bc, NULL);

@@ -16,7 +16,9 @@
 #              (scripts/demo/run_object.c) links model.o and runs it on the evaluation split;
 #              the fp32 model is compiled the same way (fp32.o) for the latency baseline
 #   5 report   the table on stdout, out/demo/report.json (keys: docs/tutorial.md)
-# Exit 0 only if every step worked and the compressed model met its budget.
+# Exit 0 only if every step worked and the compressed model met its budget. Otherwise a message
+# naming the step, exit 1 (130 / 143 on Ctrl-C / SIGTERM), and only complete files of the steps
+# that finished are left in the output folder (test/demo/demo-errors.test).
 #
 # Knobs (environment):
 #   AJPQ_DEMO_EPISODES    search episodes (default 100; the CI form (test/demo) uses 2)
@@ -136,6 +138,9 @@ case "$episodes" in '' | *[!0-9]*) die "AJPQ_DEMO_EPISODES must be a positive in
 # try it: a read-only file system or a path through a file fails here).
 mkdir -p "$out" 2>/dev/null && touch "$out/.demo-write-test" 2>/dev/null && rm -f "$out/.demo-write-test" ||
   die "cannot write the output folder $out (set AJPQ_DEMO_OUT to a writable folder)"
+# Absolute from here on: the harness's glue.h includes "$out/model.h", which a compiler resolves
+# from glue.h's own folder, not from the current directory.
+out=$(cd "$out" && pwd)
 
 # ---------------------------------------------------------------------------------------------
 if [ "${AJPQ_DEMO_SETUP:-1}" != 0 ]; then

@@ -5,14 +5,21 @@
  *   flushed by a 1 GiB sweep before every timed call), b ∈ {1,2,4,8} and a
  *   mixed layer (¼ 8-bit, ½ 4-bit, ⅛ 2-bit, 1/16 1-bit, 1/16 pruned):
  *     vs OpenBLAS cblas_sgemv (fp32 weights, also cold) and
- *     vs a plain AVX-512 read of as many bytes as the packed weights (cold).
+ *     vs a plain AVX-512 read of the kernel's own weight globals (the same
+ *     bytes at the same addresses: VM page placement alone moved the read
+ *     speed of different 16 MiB buffers by up to 1.9x), per round the
+ *     faster of that read and the same read with a software prefetch.
+ *   The kernel is called through its packed entry, looked up once
+ *   (mlirExecutionEngineInvokePacked looks it up on every call: ~40 us).
  *   Conv-shaped GEMM M=3136 N=64 K=576, 1 thread, warm: ajpq.matmul (int8
  *   activations, 8- and 4-bit weights) and the same as a real ajpq.conv2d
  *   (56×56×64, 3×3, pad 1, implicit im2col) vs OpenBLAS cblas_sgemm.
  *
- * Rounds interleave the variants; reports median and minimum and the ratios
- * of both (on a loaded machine a long call is more likely to be preempted,
- * so min-vs-min is the fairer ratio). Runs with OPENBLAS_NUM_THREADS=1
+ * Rounds interleave the variants (GEMV: kernel and reads in a rotating
+ * order); reports median and minimum and the ratios of both (on a loaded
+ * machine a long call is more likely to be preempted, so min-vs-min is the
+ * fairer ratio), for GEMV also in thread CPU time (excludes preemption) and
+ * as the median of per-round ratios, and the 1-minute load average. Runs with OPENBLAS_NUM_THREADS=1
  * (re-executes itself to set it). Not a test: prints markdown tables
  * (docs/results.md, section "Kernels").
  * Usage: ajpq-kernels-bench [rounds] [--sweep] [--gemv]
@@ -511,9 +518,10 @@ int main(int argc, char **argv) {
    * plain, t_r2 with prefetch), t_q per-round read/kernel time ratios;
    * c_*: the same in thread CPU time */
   size_t nt = (size_t)rounds * (size_t)nv;
-  double *tm = malloc(sizeof(double) * nt * 10), *t_s = malloc(sizeof(double) * (size_t)rounds);
+  double *tm = malloc(sizeof(double) * nt * 12), *t_s = malloc(sizeof(double) * (size_t)rounds);
   double *t_k = tm, *t_r = tm + nt, *t_r1 = tm + 2 * nt, *t_r2 = tm + 3 * nt, *t_q = tm + 4 * nt;
   double *c_k = tm + 5 * nt, *c_r = tm + 6 * nt, *c_r1 = tm + 7 * nt, *c_r2 = tm + 8 * nt, *c_q = tm + 9 * nt;
+  double *x_k = tm + 10 * nt, *x_q = tm + 11 * nt; /* diagnostic variant: its generated kernel */
   for (int r = 0; r < rounds; ++r) {
     flush_caches();
     double t0 = now();
@@ -523,19 +531,24 @@ int main(int argc, char **argv) {
       size_t i = (size_t)v * (size_t)rounds + (size_t)r;
       /* rotate the order of kernel and reads between rounds so that a
        * drift in the machine's load does not favour either */
-      for (int step = 0; step < 3; ++step) {
-        int what = (step + r) % 3;
+      int steps = var[v].c_loop ? 4 : 3;
+      for (int step = 0; step < steps; ++step) {
+        int what = (step + r) % steps;
         flush_caches();
         double c0 = cpu_now();
         t0 = now();
         if (what == 0 && var[v].c_loop)
           c_gemv8(kern[v].wp[0], kern[v].wn[0], x8, K, c_dot);
-        else if (what == 0)
+        else if (what == 0 || what == 3)
           kernel_run(&kern[v]);
         else
           for (int w = 0; w < kern[v].nw; ++w)
             (what == 1 ? plain_read : plain_read_prefetch)(kern[v].wp[w], kern[v].wn[w]);
         double dt = now() - t0, dc = cpu_now() - c0;
+        if (what == 3) { /* diagnostic: the generated kernel on the same global */
+          x_k[i] = dc;
+          continue;
+        }
         (what == 0 ? t_k : what == 1 ? t_r1 : t_r2)[i] = dt;
         (what == 0 ? c_k : what == 1 ? c_r1 : c_r2)[i] = dc;
       }
@@ -543,6 +556,7 @@ int main(int argc, char **argv) {
       t_q[i] = t_r[i] / t_k[i];
       c_r[i] = c_r1[i] < c_r2[i] ? c_r1[i] : c_r2[i];
       c_q[i] = c_r[i] / c_k[i];
+      x_q[i] = var[v].c_loop ? c_r[i] / x_k[i] : 0;
     }
   }
   double sgemv_med = median(t_s, rounds), sgemv_min = minimum(t_s, rounds);
@@ -567,6 +581,11 @@ int main(int argc, char **argv) {
            (double)lay[v].stream_bytes / km * 1e-9, sgemv_med / km, sgemv_min / kmin, rm * 1e3, rmin * 1e3, r1 * 1e3,
            r2 * 1e3, rm / km, rmin / kmin, crm / ckm, crmin / ckmin, qw, qc);
   }
+  for (int v = 0; v < nv; ++v)
+    if (var[v].c_loop)
+      printf("\n(%s: in the same rounds, the generated kernel of that row, no prefetch, on the same global: "
+             "kernel / read, median of per-round CPU-time ratios %.2f)\n",
+             var[v].name, median(x_q + (size_t)v * (size_t)rounds, rounds));
   printf("\nOpenBLAS sgemv (fp32 weights, %.0f MiB): median %.3f ms, min %.3f ms\n", (double)(N * K * 4) / (1 << 20),
          sgemv_med * 1e3, sgemv_min * 1e3);
   for (int v = 0; v < nv; ++v) {

@@ -9,7 +9,9 @@
 #
 # Usage: bench/search/run.sh [BUILD_DIR] [EPISODES] [POLICIES] [OUT_DIR]
 #   defaults: build, 300, "ajpq two-step layer-wise random uniform", a temp dir (kept: path printed)
-# Environment: AJPQ_RATIO (0.1667), AJPQ_SEED (1), AJPQ_THREADS (1: executor threads of the
+# Environment: AJPQ_EXTRA (more --joint-compress options, e.g. "weight-clipping=minmax
+#   bias-correction=false" to compare like with like across default changes),
+#   AJPQ_RATIO (0.1667), AJPQ_SEED (1), AJPQ_THREADS (1: executor threads of the
 #   search; results do not depend on it), AJPQ_CAL_ALL=1: the TIMING run of issue 5 — search on
 #   all 200 LFW images (a copy of the manifest whose calibration split is [0, 200) of a 400-sample
 #   file = the 200 images twice; its evaluation split [200, 400) only exists because manifests
@@ -25,6 +27,7 @@ out=${4:-$(mktemp -d)}
 ratio=${AJPQ_RATIO:-0.1667}
 seed=${AJPQ_SEED:-1}
 threads=${AJPQ_THREADS:-1}
+extra=${AJPQ_EXTRA:-}
 data=${AJPQ_DATA:-$HOME/.cache/ajpq}
 onnx=$data/blazeface/face_detection_front_128x128_barracuda.onnx
 man=$src/zoo/blazeface-front.json
@@ -57,13 +60,13 @@ PY
   man=$out/cal-all.json
 fi
 echo "# bench/search: $(date -u +%Y-%m-%dT%H:%MZ) $(uname -n) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"
-echo "# ratio=$ratio episodes=$episodes seed=$seed threads=$threads calibration=$man out=$out"
+echo "# ratio=$ratio episodes=$episodes seed=$seed threads=$threads calibration=$man out=$out extra=$extra"
 "$build/bin/ajpq-translate" --import-onnx "$onnx" --input-shape=input:0:1x128x128x3 -o "$out/fp32.mlir"
 "$build/bin/ajpq-opt" "$out/fp32.mlir" --ajpq-cost-report="json=$out/fp32.cost.json quiet=true" -o /dev/null
 printf '%-11s %7s %7s %7s %9s %9s %9s %9s %8s %8s %5s\n' policy ratio erased avgbits eval_acc eval_auc wall_s cpu_s wall/ep cpu/ep load
 for p in $policies; do
   "$build/bin/ajpq-opt" "$out/fp32.mlir" \
-    --joint-compress="target-size-ratio=$ratio calibration=$man episodes=$episodes seed=$seed threads=$threads policy=$p strategy-out=$out/$p.json" \
+    --joint-compress="target-size-ratio=$ratio calibration=$man episodes=$episodes seed=$seed threads=$threads policy=$p strategy-out=$out/$p.json $extra" \
     -o "$out/$p.mlir" 2> "$out/$p.log"
   load=$(cut -d' ' -f1 /proc/loadavg)
   "$build/bin/ajpq-opt" "$out/$p.mlir" --ajpq-cost-report="json=$out/$p.cost.json quiet=true" -o /dev/null

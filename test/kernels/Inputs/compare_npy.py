@@ -1,5 +1,7 @@
 """Compares two float32 .npy files element-wise (no numpy needed).
-usage: compare_npy.py A.npy B.npy RTOL ATOL -> prints 'match N' or exits 1."""
+usage: compare_npy.py A.npy B.npy RTOL ATOL [flat] -> prints 'match N' or exits 1.
+With 'flat', only the element counts must agree (examples/run_npy.c writes
+(calls, numel) where ajpq-runner writes the model's output shape)."""
 import struct, sys
 
 
@@ -18,7 +20,8 @@ def load(path):
 ha, a = load(sys.argv[1])
 hb, b = load(sys.argv[2])
 rtol, atol = float(sys.argv[3]), float(sys.argv[4])
-if ha.split("'shape'")[1] != hb.split("'shape'")[1] or len(a) != len(b) or not a:
+flat = len(sys.argv) > 5 and sys.argv[5] == "flat"
+if (not flat and ha.split("'shape'")[1] != hb.split("'shape'")[1]) or len(a) != len(b) or not a:
     sys.exit("shape mismatch: %s vs %s" % (ha, hb))
 bad = [i for i, (x, y) in enumerate(zip(a, b)) if not abs(x - y) <= atol + rtol * abs(y)]
 if bad:
