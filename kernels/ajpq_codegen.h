@@ -170,7 +170,8 @@ ajpq_status_t ajpq_codegen_print_header(const ajpq_codegen_signature_t *sig, con
 typedef struct ajpq_codegen_model_s ajpq_codegen_model_t;
 
 /* add_entry + lower (host features or `target_features`) + O3 JIT of
- * `module`, which is modified in place and must outlive the model. */
+ * `module`, which is modified in place and must outlive the model. The JIT
+ * compiles here (the entry is looked up once); INTERNAL if it has no entry. */
 ajpq_status_t ajpq_codegen_model_create(MlirModule module, const char *func_name,
                                         const char *target_features, ajpq_codegen_model_t **out);
 
@@ -178,8 +179,9 @@ ajpq_status_t ajpq_codegen_model_create(MlirModule module, const char *func_name
 const ajpq_codegen_signature_t *ajpq_codegen_model_signature(const ajpq_codegen_model_t *m);
 
 /* One call: inputs[i] holds sig->inputs[i].numel floats, outputs[i] receives
- * sig->outputs[i].numel floats. INVALID_ARGUMENT on NULL buffers, INTERNAL
- * if the JIT cannot invoke the entry. */
+ * sig->outputs[i].numel floats. INVALID_ARGUMENT on NULL buffers. Calls the
+ * entry's packed wrapper looked up once by ajpq_codegen_model_create (no
+ * per-call symbol lookup); concurrent calls with distinct buffers are fine. */
 ajpq_status_t ajpq_codegen_model_run(ajpq_codegen_model_t *m, const float *const *inputs,
                                      float *const *outputs);
 

@@ -415,7 +415,8 @@ static void test_random(MlirContext ctx, const char *path, int count) {
  * (2,1)), strides 3 and 4 (patch embedding), ONNX SAME_UPPER padding
  * (0,1,0,1), unequal dilations, grouped convs with 1 < groups < C, depthwise
  * with 5×5 / unequal strides / asymmetric padding, a window as large as the
- * input, and the f32-input scalar kernels on the same kinds of shapes. */
+ * input, and f32-input convs on the same kinds of shapes (the windowed f32
+ * vector kernel for groups 1, the scalar kernel for grouped/depthwise). */
 static void test_outside_shapes(MlirContext ctx, const char *path) {
   printf("TEST: jit_outside_shapes %s\n", path);
   typedef ajpq_kernels_conv_t G;
@@ -446,6 +447,7 @@ static void test_outside_shapes(MlirContext ctx, const char *path) {
       {"depthwise x2 5x1 s2", (G){1, 12, 7, 12, 5, 1, 1, 12, 2, 1, 2, 2, 0, 0, 1, 1, 0, 0, 0}, 1},
       {"f32 conv 3x3 stride 2,1", (G){1, 8, 9, 5, 3, 3, 5, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 0},
       {"f32 conv 1x7 pad 0,0,3,3", (G){1, 4, 10, 6, 1, 7, 6, 1, 1, 1, 0, 0, 3, 3, 1, 1, 0, 0, 0}, 0},
+      {"f32 conv 3x3 dil 2,1 s2 pad 0,1,2,0 batch 2", (G){2, 9, 8, 7, 3, 3, 7, 1, 2, 2, 0, 1, 2, 0, 2, 1, 0, 0, 0}, 0},
       {"f32 grouped 2 groups", (G){1, 6, 6, 8, 3, 3, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 0},
       {"f32 depthwise 3x3 s2 pad 0,1,0,1", (G){1, 9, 9, 24, 3, 3, 1, 24, 2, 2, 0, 1, 0, 1, 1, 1, 0, 0, 0}, 0},
   };

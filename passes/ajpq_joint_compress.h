@@ -46,7 +46,6 @@ typedef struct {
   int act_calib;                    /* ajpq_jc_act_calib_t (0 = percentile, the default) */
   int weight_clip;                  /* ajpq_wclip_t (0 = minmax, the default; 1 = mse) */
   bool bias_correction;             /* correct conv biases for the weight error (wq) */
-  bool bias_correction_auto;        /* bias-correction=auto: off for max_sigmoid detectors */
   const struct ajpq_jc_wq_stats_s *wq_stats; /* borrowed from the evaluator; NULL = none */
   ajpq_jc_budget_t budget;
   uint8_t *skip;                    /* [n_layers]: 1 = not compressed (float, kept) */
@@ -419,7 +418,7 @@ typedef struct ajpq_jc_wq_stats_s {
   bool valid;
   ajpq_status_t (*refresh)(void *owner, const ajpq_jc_strategy_t *s);
   void *owner;
-  /* collection scratch (internal) */
+  /* collection scratch (internal; `sum`/`count` reused by ajpq_jc_wq_correct) */
   int n_ex_layers;
   int *ex_to_graph;
   double **sum;
@@ -453,12 +452,15 @@ double ajpq_jc_bias_delta(const float *w, const float *wq, const float *mean, in
 ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st,
                                      int l, const float *wq, float *bias);
 
-/* Default observation passes and subset size of the sequential correction. */
+/* Default observation passes and subset size of the sequential correction. 0 passes = the
+ * fp32-mean correction (the default: the sequential E[y_fp] target diverged on Fashion-MNIST
+ * uniform 3-bit, docs/search.md "Weight quantization"); AJPQ_WQ_PASSES=P overrides. */
 #define AJPQ_JC_WQ_PASSES 0
 #define AJPQ_JC_WQ_SAMPLES 256
 
-/* Sequential empirical bias correction (Nagel et al. ICCV 2019 §4.2 as AIMET applies it to
- * deep nets): for every corrected layer l (st->correct), bias = b + E[y_fp] − E[y_q] per
+/* Empirical bias correction of every corrected layer l (st->correct; the evaluator leaves out
+ * the head and the layers reading the model input), optionally sequential (Nagel et al. ICCV
+ * 2019 §4.2 as AIMET applies it to deep nets): bias = b + E[y_fp] − E[y_q] per
  * output channel, E[y_q] = Q(W)·E[x_q] with E[x_q] the im2col column means of the layer's
  * input in the quantized network itself (all upstream layers quantized and corrected; inputs
  * fake-quantized with `actq` [n_layers] when enabled). Starts from the fp32-mean correction

@@ -48,9 +48,8 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
      .help = "Per-channel weight range: mse or minmax (as the search used)",
      .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_ENUM, .default_value = "auto",
-     .help = "Bias correction as the search used: auto|true|false (needs calibration)",
-     .enum_values = "auto|true|false"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
+     .help = "Bias correction as the search used (needs calibration; off without)"},
 };
 
 static bool err_at(MlirOperation at, const char *msg) {

@@ -49,9 +49,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
      .help = "Per-channel weight range: mse (clip ratio minimising the squared error) or minmax",
      .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_ENUM, .default_value = "auto",
-     .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias: true, false, or "
-             "auto (on except for max_sigmoid detectors)", .enum_values = "auto|true|false"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
+     .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias (not the head and "
+             "the layers reading the model input)"},
     {.name = "episodes", .kind = AJPQ_OPT_INT, .default_value = "300",
      .help = "Search episodes", .min = 1, .max = 1e6},
     {.name = "warmup", .kind = AJPQ_OPT_INT, .default_value = "20",
@@ -378,8 +378,7 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
   cfg->weight_clip = AJPQ_WCLIP_MINMAX; /* docs/search.md "Weight quantization" */
   if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "mse"))
     cfg->weight_clip = AJPQ_WCLIP_MSE;
-  cfg->bias_correction = strcmp(ajpq_opt_string(o, "bias-correction"), "false") != 0;
-  cfg->bias_correction_auto = !strcmp(ajpq_opt_string(o, "bias-correction"), "auto");
+  cfg->bias_correction = ajpq_opt_has(o, "bias-correction") && ajpq_opt_bool(o, "bias-correction");
   cfg->wq_stats = NULL;
   cfg->skip = calloc((size_t)g->n_layers, 1);
   if (!cfg->skip) {

@@ -1152,12 +1152,7 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     maxs[j] = -INFINITY;
   }
   st = run_all(e, mins, maxs);
-  /* bias-correction=auto (wq, docs/search.md "Weight quantization"): off when the score is a
-   * max over detector anchors read at a threshold (measured: BlazeFace front 1/6 0.97 with,
-   * 0.99 without); on for class scores */
-  bool wq_on = cfg->bias_correction &&
-               !(cfg->bias_correction_auto && e->post == AJPQ_POSTPROCESS_MAX_SIGMOID);
-  if (!st && wq_on) { /* fp32 layer-input means (weight quantization) */
+  if (!st && cfg->bias_correction) { /* fp32 layer-input means (weight quantization) */
     int64_t cmax = 1;
     for (int l = 0; l < g->n_layers; l++)
       if (g->layers[l].desc.cout > cmax)

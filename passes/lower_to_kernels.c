@@ -1574,10 +1574,27 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
     free(b.s);
     return 0;
   }
+  /* win: any other conv (groups 1). The K loop becomes ky, kx, ci loops and
+   * a tap outside the input reads 0.0: the sum then gains +0.0 or -0.0,
+   * which leaves it bit-identical to the reference that skips the tap (the
+   * sum starts at +0.0 and never becomes -0.0; weights are finite). */
+  int win = !G->is_matmul && !(g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 &&
+                               g->pad_top + g->pad_bottom + g->pad_left + g->pad_right == 0);
   emit_header(&b, name, G, "f32", 1);
-  if (!G->is_matmul)
+  if (!G->is_matmul && !win)
     emit_view2d(&b, "%x", "%x2", G->xt, "f32", P, K);
   sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n    %%c16 = arith.constant 16 : index\n");
+  char xs[256];
+  shape_text(G->xt, xs, sizeof xs);
+  CIDX(cKH, g->kh);
+  CIDX(cKW, g->kw);
+  CIDX(cC, g->cin);
+  CIDX(cH, g->h);
+  CIDX(cW, g->w);
+  CIDX(cDH, g->dil_h);
+  CIDX(cDW, g->dil_w);
+  CIDX(cKWC, g->kw * g->cin);
+  sb_printf(&b, "    %%f0 = arith.constant 0.0 : f32\n");
   sb_printf(&b, "    %%wf = memref.get_global @%s_wf : memref<%lldxf32>\n", name, (long long)(K * NP));
   sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)NP);
   sb_printf(&b, "    %%zf = arith.constant dense<0.0> : vector<16xf32>\n");
@@ -1594,18 +1611,85 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
     sb_printf(&b, "    %%pu%lld = arith.addi %%pbase, %s : index\n    %%px%lld = arith.minui %%pu%lld, %s : index\n",
               (long long)pp, cpp, (long long)pp, (long long)pp, cPm1);
   }
+  if (win) /* window origin of each pixel: %wy/%wx (may be negative), batch %pb */
+    for (int64_t pp = 0; pp < PB; ++pp) {
+      char pix[32];
+      snprintf(pix, sizeof pix, "%%px%lld", (long long)pp);
+      emit_pixel_coords(&b, G, pix, (int)(100 + pp));
+      sb_printf(&b, "    %%wy%lld = affine.apply affine_map<(d0) -> (d0 * %lld - %lld)>(%%py%d)\n", (long long)pp,
+                (long long)g->stride_h, (long long)g->pad_top, (int)(100 + pp));
+      sb_printf(&b, "    %%wx%lld = affine.apply affine_map<(d0) -> (d0 * %lld - %lld)>(%%px%d)\n", (long long)pp,
+                (long long)g->stride_w, (long long)g->pad_left, (int)(100 + pp));
+    }
   sb_printf(&b, "    scf.for %%n0 = %%c0 to %s step %%c16 {\n", cNP);
-  sb_printf(&b, "    %%acc:%lld = scf.for %%k = %%c0 to %s step %%c1 iter_args(", (long long)PB, cK);
-  for (int64_t pp = 0; pp < PB; ++pp)
-    sb_printf(&b, "%s%%a%lld = %%zf", pp ? ", " : "", (long long)pp);
+  if (win) { /* ky and kx loops around the ci loop below, the accumulators passed through */
+    for (int lv = 0; lv < 2; ++lv) {
+      /* results: %acc (ky, read by the epilogue), %accX (kx), %accI (ci); each
+       * inner loop starts from the enclosing loop's iter_args */
+      sb_printf(&b, "    %%acc%s:%lld = scf.for %%%s = %%c0 to %s step %%c1 iter_args(", lv ? "X" : "", (long long)PB,
+                lv ? "kx" : "ky", lv ? cKW : cKH);
+      for (int64_t pp = 0; pp < PB; ++pp) {
+        sb_printf(&b, "%s%%%s%lld = ", pp ? ", " : "", lv ? "bx" : "by", (long long)pp);
+        if (lv)
+          sb_printf(&b, "%%by%lld", (long long)pp);
+        else
+          sb_printf(&b, "%%zf");
+      }
+      sb_printf(&b, ") -> (");
+      for (int64_t pp = 0; pp < PB; ++pp)
+        sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
+      sb_printf(&b, ") {\n");
+      for (int64_t pp = 0; pp < PB; ++pp) {
+        long long q = (long long)pp;
+        if (!lv) {
+          sb_printf(&b, "    %%iy%lld = affine.apply affine_map<(d0, d1) -> (d0 + d1 * %lld)>(%%wy%lld, %%ky)\n", q,
+                    (long long)g->dil_h, q);
+          continue;
+        }
+        sb_printf(&b, "    %%ix%lld = affine.apply affine_map<(d0, d1) -> (d0 + d1 * %lld)>(%%wx%lld, %%kx)\n", q,
+                  (long long)g->dil_w, q);
+        sb_printf(&b, "    %%i0%lld = arith.cmpi sge, %%iy%lld, %%c0 : index\n", q, q);
+        sb_printf(&b, "    %%i1%lld = arith.cmpi slt, %%iy%lld, %s : index\n", q, q, cH);
+        sb_printf(&b, "    %%i2%lld = arith.cmpi sge, %%ix%lld, %%c0 : index\n", q, q);
+        sb_printf(&b, "    %%i3%lld = arith.cmpi slt, %%ix%lld, %s : index\n", q, q, cW);
+        sb_printf(&b, "    %%i4%lld = arith.andi %%i0%lld, %%i1%lld : i1\n", q, q, q);
+        sb_printf(&b, "    %%i5%lld = arith.andi %%i2%lld, %%i3%lld : i1\n", q, q, q);
+        sb_printf(&b, "    %%ok%lld = arith.andi %%i4%lld, %%i5%lld : i1\n", q, q, q);
+        sb_printf(&b, "    %%cy%lld = arith.select %%ok%lld, %%iy%lld, %%c0 : index\n", q, q, q);
+        sb_printf(&b, "    %%cx%lld = arith.select %%ok%lld, %%ix%lld, %%c0 : index\n", q, q, q);
+      }
+    }
+    sb_printf(&b, "    %%kb0 = arith.muli %%ky, %s : index\n    %%kb1 = arith.muli %%kx, %s : index\n"
+                  "    %%kb = arith.addi %%kb0, %%kb1 : index\n",
+              cKWC, cC);
+  }
+  sb_printf(&b, "    %%acc%s:%lld = scf.for %%%s = %%c0 to %s step %%c1 iter_args(", win ? "I" : "", (long long)PB,
+            win ? "ci" : "k", win ? cC : cK);
+  for (int64_t pp = 0; pp < PB; ++pp) {
+    sb_printf(&b, "%s%%a%lld = ", pp ? ", " : "", (long long)pp);
+    if (win)
+      sb_printf(&b, "%%bx%lld", (long long)pp);
+    else
+      sb_printf(&b, "%%zf");
+  }
   sb_printf(&b, ") -> (");
   for (int64_t pp = 0; pp < PB; ++pp)
     sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
-  sb_printf(&b, ") {\n    %%wo0 = arith.muli %%k, %s : index\n    %%wo = arith.addi %%wo0, %%n0 : index\n", cNP);
+  sb_printf(&b, ") {\n");
+  if (win)
+    sb_printf(&b, "    %%k = arith.addi %%kb, %%ci : index\n");
+  sb_printf(&b, "    %%wo0 = arith.muli %%k, %s : index\n    %%wo = arith.addi %%wo0, %%n0 : index\n", cNP);
   sb_printf(&b, "    %%wv = vector.load %%wf[%%wo] : memref<%lldxf32>, vector<16xf32>\n", (long long)(K * NP));
   for (int64_t pp = 0; pp < PB; ++pp) {
-    sb_printf(&b, "    %%xs%lld = memref.load %%x2[%%px%lld, %%k] : memref<%lldx%lldxf32>\n", (long long)pp, (long long)pp,
-              (long long)P, (long long)K);
+    if (win)
+      sb_printf(&b,
+                "    %%xl%lld = memref.load %%x[%%pb%d, %%cy%lld, %%cx%lld, %%ci] : memref<%sf32>\n"
+                "    %%xs%lld = arith.select %%ok%lld, %%xl%lld, %%f0 : f32\n",
+                (long long)pp, (int)(100 + pp), (long long)pp, (long long)pp, xs, (long long)pp, (long long)pp,
+                (long long)pp);
+    else
+      sb_printf(&b, "    %%xs%lld = memref.load %%x2[%%px%lld, %%k] : memref<%lldx%lldxf32>\n", (long long)pp, (long long)pp,
+                (long long)P, (long long)K);
     sb_printf(&b, "    %%xb%lld = vector.broadcast %%xs%lld : f32 to vector<16xf32>\n", (long long)pp, (long long)pp);
     sb_printf(&b, "    %%pr%lld = arith.mulf %%xb%lld, %%wv : vector<16xf32>\n", (long long)pp, (long long)pp);
     sb_printf(&b, "    %%sum%lld = arith.addf %%a%lld, %%pr%lld : vector<16xf32>\n", (long long)pp, (long long)pp, (long long)pp);
@@ -1617,6 +1701,15 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
   for (int64_t pp = 0; pp < PB; ++pp)
     sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
   sb_printf(&b, "\n    }\n");
+  for (int lv = 1; win && lv >= 0; --lv) { /* close kx, then ky: yield the inner loop's results */
+    sb_printf(&b, "    scf.yield ");
+    for (int64_t pp = 0; pp < PB; ++pp)
+      sb_printf(&b, "%s%%acc%s#%lld", pp ? ", " : "", lv ? "I" : "X", (long long)pp);
+    sb_printf(&b, " : ");
+    for (int64_t pp = 0; pp < PB; ++pp)
+      sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
+    sb_printf(&b, "\n    }\n");
+  }
   sb_printf(&b, "    %%bv = vector.load %%bias[%%n0] : memref<%lldxf32>, vector<16xf32>\n", (long long)NP);
   sb_printf(&b, "    %%rem = arith.subi %s, %%n0 : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cN);
   for (int64_t pp = 0; pp < PB; ++pp) {
@@ -2299,10 +2392,8 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
   int gemm = is_i8 && G.g.cin_per_group > 1 && L->vnni && G.g.groups == 1 && pixels >= 8 && !getenv("AJPQ_NO_GEMM");
   int dw = !gemm && is_i8 && !G.is_matmul && G.g.cin_per_group == 1 && G.g.n == G.g.groups &&
            !getenv("AJPQ_NO_DW_VECTOR");
-  /* f32 input, rows of the input are the GEMM rows: matmul or 1x1/s1/p0 conv */
-  int f32v = !is_i8 && G.g.groups == 1 && !getenv("AJPQ_NO_F32_VECTOR") &&
-             (G.is_matmul || (G.g.kh == 1 && G.g.kw == 1 && G.g.stride_h == 1 && G.g.stride_w == 1 &&
-                              G.g.pad_top + G.g.pad_bottom + G.g.pad_left + G.g.pad_right == 0));
+  /* f32 input, groups 1: matmul or 1x1/s1/p0 conv (input rows are GEMM rows) or any other conv (windowed) */
+  int f32v = !is_i8 && G.g.groups == 1 && !getenv("AJPQ_NO_F32_VECTOR");
   /* The vectorized epilogues (GEMM, depthwise) absorb the float chain. */
   fuse_t F;
   find_fusion(op, &F);

@@ -13,7 +13,7 @@
  * relative difference exceeds 1e-5 (relative to max |output|, floor 1).
  *
  * Weight options (docs/search.md "Weight quantization"): [CLIP [BC]] after MAX_SAMPLES,
- * BC = auto|true|false, default the pass defaults `mse auto`. With bias correction the masked model gets the
+ * default the pass defaults `mse true`. With bias correction the masked model gets the
  * evaluator's corrected biases (ajpq_jc_wq_bias_for), statistics from the calibration set the
  * strategy file records (as ajpq-apply-strategy does); without a recorded calibration set
  * there is no bias correction (as in ajpq-apply-strategy). */
@@ -61,7 +61,6 @@ int main(int argc, char **argv) {
   cfg.act_bits = act_bits;
   cfg.weight_clip = argc > 7 && !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX : AJPQ_WCLIP_MSE;
   cfg.bias_correction = !(argc > 8 && !strcmp(argv[8], "false"));
-  cfg.bias_correction_auto = !(argc > 8 && !strcmp(argv[8], "true")); /* default: auto */
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[3], g, s);
   if (st)
