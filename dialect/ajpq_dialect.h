@@ -71,8 +71,18 @@ typedef enum {
   AJPQ_WCLIP_MINMAX = 0, /* r = 1: the full range, as ajpq_quant_channel (default) */
   AJPQ_WCLIP_MSE = 1,    /* range × r, r ∈ {1, 1 − 1/N, …, 1/N} (N = AJPQ_WCLIP_MSE_STEPS)
                             minimising Σ (w − s·(q − z))² */
+  AJPQ_WCLIP_AUTO = 2,   /* MSE for channels quantized to <= AJPQ_WCLIP_AUTO_MAX_BITS bits,
+                            MINMAX above: the clip/rounding trade-off only pays where the
+                            rounding step is coarse (docs/search.md "Weight quantization") */
 } ajpq_wclip_t;
 #define AJPQ_WCLIP_MSE_STEPS 100
+/* Largest bit-width that AJPQ_WCLIP_AUTO clips with MSE. */
+#define AJPQ_WCLIP_AUTO_MAX_BITS 4
+
+/* The rule AJPQ_WCLIP_AUTO applies to a channel of `bits` bits: MSE if
+ * bits <= AJPQ_WCLIP_AUTO_MAX_BITS, else MINMAX; other rules are returned
+ * unchanged. Pure; never fails. */
+ajpq_wclip_t ajpq_quant_clip_resolve(ajpq_wclip_t clip, int bits);
 
 /* ajpq_quant_channel with a clip rule. MINMAX is bit-identical to
  * ajpq_quant_channel. MSE evaluates every clip ratio r = (N − i)/N, i = 0..N−1:

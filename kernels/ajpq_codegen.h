@@ -41,7 +41,10 @@
  * the tensors right before bufferization (default: vectorize NHWC max pools;
  * "none" skips it); AJPQ_LLVM_PIPELINE replaces "default<O3>"; AJPQ_PASS_TIMING=1
  * prints MLIR's per-pass timing and each phase's CPU time (=phases: only the
- * latter).
+ * latter); AJPQ_JIT_ALLOC_STATS=1 counts the JIT'd model's malloc/free and
+ * ajpq_codegen_model_destroy prints the blocks still live (leak check).
+ * After lowering, llvm.func argument/result attributes outside `llvm.` (e.g.
+ * the importer's `ajpq.name`) are dropped: LLVM IR has no place for them.
  */
 #ifndef AJPQ_CODEGEN_H
 #define AJPQ_CODEGEN_H

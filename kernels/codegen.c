@@ -603,6 +603,11 @@ ajpq_status_t ajpq_codegen_lower_timed(MlirModule module, const char *target_fea
        * text that deallocates by itself), then phase 4. */
       if (strcmp(env_or("AJPQ_PIPELINE_DEALLOC", ""), "none") != 0)
         st = run_dealloc(op);
+      else if (!strstr(env_or("AJPQ_PIPELINE_TO_LLVM", k_pipeline_to_llvm), "deallocation"))
+        /* Nothing frees the model's buffers then: every call leaks them
+         * (LeakSanitizer: "unknown module" frames under the JIT). */
+        fprintf(stderr, "ajpq-codegen: warning: AJPQ_PIPELINE_DEALLOC=none and no buffer deallocation in "
+                        "phase 4: the compiled model leaks its heap buffers on every call\n");
       if (!st)
         st = run_pipeline(op, env_or("AJPQ_PIPELINE_TO_LLVM", k_pipeline_to_llvm));
       break;

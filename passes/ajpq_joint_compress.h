@@ -475,6 +475,19 @@ ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats
                                  const ajpq_jc_actq_t *actq, int64_t batch, const float *inputs,
                                  int64_t in_numel);
 
+/* Weight-quantization settings of a strategy file: {"weights": {"clipping": "mse|minmax|auto",
+ * "bias_correction": true|false}} (docs/search.md "Weight quantization"), written by
+ * joint-compress strategy-out= so ajpq-apply-strategy reproduces the search's module without
+ * the options being passed again. */
+/* Adds the "weights" record of cfg (weight_clip, bias_correction) to `root`. False on OOM. */
+bool ajpq_jc_wq_settings_add(struct cJSON *root, const ajpq_jc_config_t *cfg);
+/* Reads the "weights" record of strategy file `path`: *present false (outputs untouched) when
+ * the file has none (files written before 2026-11-30). *clip = ajpq_wclip_t, *bias_correction.
+ * INVALID_ARGUMENT naming the file on a malformed record or unknown clipping name; IO_ERROR if
+ * unreadable. */
+ajpq_status_t ajpq_jc_wq_settings_read(const char *path, bool *present, int *clip,
+                                       bool *bias_correction);
+
 /* The corrected bias [cout] of layer l for strategy s (recomputed through st->refresh when the
  * biases held are for another strategy). INVALID_ARGUMENT if layer l is not corrected. */
 ajpq_status_t ajpq_jc_wq_bias_for(const ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s,

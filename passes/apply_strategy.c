@@ -8,6 +8,7 @@
  * calibration-samples) default to the strategy file's "activation" record
  * when it has one, so a saved strategy round-trips to the same output.
  */
+#include "ajpq_dialect.h"
 #include "ajpq_joint_compress.h"
 #include "ajpq_passes.h"
 
@@ -45,11 +46,13 @@ static const ajpq_pass_option_t k_options[] = {
      .help = "Importance recorded in reports", .enum_values = "l1|l2"},
     {.name = "skip-layers", .kind = AJPQ_OPT_LIST, .default_value = "",
      .help = "Layers kept in float (glob)", .list_elem = AJPQ_OPT_STRING},
-    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
-     .help = "Per-channel weight range: mse or minmax (as the search used)",
-     .enum_values = "mse|minmax"},
-    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
-     .help = "Bias correction as the search used (needs calibration; off without)"},
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM,
+     .help = "Per-channel weight range: mse, minmax or auto (default: the strategy file's, else "
+             "mse)",
+     .enum_values = "mse|minmax|auto"},
+    {.name = "bias-correction", .kind = AJPQ_OPT_BOOL,
+     .help = "Bias correction (needs calibration; off without) (default: the strategy file's, "
+             "else true)"},
 };
 
 static bool err_at(MlirOperation at, const char *msg) {
@@ -149,6 +152,22 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
     err_at(func, msg);
     goto done;
   }
+  /* weight settings (wq): explicit options win, else the strategy file's record, else the
+   * joint-compress defaults (mse, true) */
+  bool wq_present = false, wq_bc = true;
+  int wq_clip = AJPQ_WCLIP_MSE;
+  st = ajpq_jc_wq_settings_read(path, &wq_present, &wq_clip, &wq_bc);
+  if (st) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
+    ajpq_status_free(st);
+    err_at(func, msg);
+    goto done;
+  }
+  if (!ajpq_opt_has(o, "weight-clipping"))
+    cfg.weight_clip = wq_clip;
+  if (!ajpq_opt_has(o, "bias-correction"))
+    cfg.bias_correction = wq_bc;
   const char *calibration = ajpq_opt_has(o, "calibration") ? ajpq_opt_string(o, "calibration")
                                                             : "";
   int64_t samples = ajpq_opt_has(o, "calibration-samples")

@@ -636,6 +636,7 @@ static bool in_list(MlirOperation op, const char *const *list) {
 }
 
 static const char *k_unknown = "consumed by an op the channel graph does not model";
+static const char *k_slice = "first channel of a tosa.slice along the channel axis (a slice cannot become empty)";
 
 static void pin_all_operands(builder_t *b, MlirOperation op, const char *why) {
   intptr_t n = mlirOperationGetNumOperands(op);
@@ -794,6 +795,12 @@ static void do_op(builder_t *b, MlirOperation op) {
       pin(b, m0->ids, m0->size, k_unknown);
       return;
     }
+    /* The rewrite remaps start/size over the kept channels (remap_slice in
+     * joint_compress_rewrite.c); a slice cannot become empty, so a proper
+     * channel slice keeps its first channel (MLSD reads channels 7 and
+     * 8..11 of a 16-channel conv this way). */
+    if (n < m0->size && n > 0)
+      pin(b, m0->ids + s, 1, k_slice);
     int32_t *ids = copy_ids(b, m0->ids + s, n);
     if (ids && !vmap_put(&b->vm, res, m0->axis, n, ids))
       b->oom = true;

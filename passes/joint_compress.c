@@ -47,8 +47,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
      .help = "Channel importance criterion", .enum_values = "l1|l2"},
     {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
-     .help = "Per-channel weight range: mse (clip ratio minimising the squared error) or minmax",
-     .enum_values = "mse|minmax"},
+     .help = "Per-channel weight range: mse (clip ratio minimising the squared error), minmax, "
+             "or auto (mse at <= 4 bits, minmax above)",
+     .enum_values = "mse|minmax|auto"},
     {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
      .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias (not the head and "
              "the layers reading the model input)"},
@@ -378,6 +379,8 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
   cfg->weight_clip = AJPQ_WCLIP_MINMAX; /* docs/search.md "Weight quantization" */
   if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "mse"))
     cfg->weight_clip = AJPQ_WCLIP_MSE;
+  if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "auto"))
+    cfg->weight_clip = AJPQ_WCLIP_AUTO;
   cfg->bias_correction = ajpq_opt_has(o, "bias-correction") && ajpq_opt_bool(o, "bias-correction");
   cfg->wq_stats = NULL;
   cfg->skip = calloc((size_t)g->n_layers, 1);

@@ -155,8 +155,65 @@ static void set_dim(MlirValue v, int axis, int64_t n) {
                                               mlirRankedTensorTypeGetEncoding(t)));
 }
 
+/* Reads a tosa.const_shape operand into vals[0..8); returns its length or -1. */
+static int read_shape_operand(MlirOperation op, int which, int64_t *vals) {
+  MlirValue v = mlirOperationGetOperand(op, which);
+  if (!mlirValueIsAOpResult(v))
+    return -1;
+  MlirAttribute pa = attr(mlirOpResultGetOwner(v), "values");
+  if (mlirAttributeIsNull(pa) || !mlirAttributeIsADenseElements(pa))
+    return -1;
+  int np = (int)mlirElementsAttrGetNumElements(pa);
+  bool splat = mlirDenseElementsAttrIsSplat(pa);
+  for (int i = 0; i < np && i < 8; i++)
+    vals[i] = mlirDenseElementsAttrGetIndexValue(pa, splat ? 0 : i);
+  return np <= 8 ? np : -1;
+}
+
+/* tosa.slice along the channel axis: start and size address channels by
+ * position, so they are recomputed over the kept channels of the input
+ * whenever the input lost channels — also when the slice's own range lost
+ * none (a slice [8, +4) of 16 channels becomes [3, +4) after erasing 5 of
+ * channels 0..7; leaving it at 8 read past the end: MLSD, /work/qa-models).
+ * The original start is read from the op, not matched by channel id (a
+ * flattened channel axis repeats ids). The kept range is contiguous because
+ * erasure keeps channel order. The channel graph pins the first channel of a
+ * proper channel slice, so the slice never becomes empty. */
+static bool remap_slice(rw_t *r, MlirOperation op) {
+  MlirValue in = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
+  int iax, axis;
+  int64_t isz, size;
+  const int32_t *iids, *ids;
+  if (!ajpq_cg_value_channels(r->g, in, &iax, &isz, &iids) ||
+      !ajpq_cg_value_channels(r->g, res, &axis, &size, &ids) || iax != axis)
+    return true;
+  int64_t st[8], sz[8];
+  int ns = read_shape_operand(op, 1, st), nz = read_shape_operand(op, 2, sz);
+  if (ns <= axis || nz <= axis || st[axis] < 0 || st[axis] + size > isz) {
+    mlirEmitError(mlirOperationGetLocation(op),
+                  "joint-compress: cannot remap the channel range of this tosa.slice");
+    return false;
+  }
+  int64_t kstart = kept_count(r, iids, st[axis]), nk = kept_count(r, ids, size);
+  if (nk == size)
+    return true;
+  if (nk == 0) {
+    mlirEmitError(mlirOperationGetLocation(op),
+                  "joint-compress: every channel read by this tosa.slice was erased");
+    return false;
+  }
+  st[axis] = kstart;
+  sz[axis] = nk;
+  mlirOperationSetOperand(op, 1, const_shape(r, op, st, ns));
+  mlirOperationSetOperand(op, 2, const_shape(r, op, sz, nz));
+  set_dim(res, axis, nk);
+  return true;
+}
+
 /* Shrinks a non-layer op whose result carries erased channels. */
 static bool shrink_op(rw_t *r, MlirOperation op) {
+  if (op_is(op, "tosa.slice"))
+    return remap_slice(r, op);
   /* constants are never shrunk in place: their consumers slice them
    * (slice_const) or drop a fully erased segment from a concat */
   if (mlirOperationGetNumResults(op) != 1 || op_is(op, "tosa.const") ||
@@ -203,28 +260,6 @@ static bool shrink_op(rw_t *r, MlirOperation op) {
       pads[2 * axis] = klo;
       pads[2 * axis + 1] = khi;
       mlirOperationSetOperand(op, 1, const_shape(r, op, pads, np));
-    }
-  } else if (op_is(op, "tosa.slice")) {
-    MlirValue in = mlirOperationGetOperand(op, 0);
-    int iax;
-    int64_t isz;
-    const int32_t *iids;
-    if (ajpq_cg_value_channels(r->g, in, &iax, &isz, &iids)) {
-      int64_t start = 0;
-      while (start < isz && iids[start] != ids[0])
-        start++;
-      int64_t kstart = kept_count(r, iids, start);
-      int64_t st[8], sz[8];
-      for (int which = 1; which <= 2; which++) {
-        MlirAttribute pa = attr(mlirOpResultGetOwner(mlirOperationGetOperand(op, which)), "values");
-        int np = (int)mlirElementsAttrGetNumElements(pa);
-        bool splat = mlirDenseElementsAttrIsSplat(pa);
-        int64_t *dst = which == 1 ? st : sz;
-        for (int i = 0; i < np && i < 8; i++)
-          dst[i] = mlirDenseElementsAttrGetIndexValue(pa, splat ? 0 : i);
-        dst[axis] = which == 1 ? kstart : nk;
-        mlirOperationSetOperand(op, which, const_shape(r, op, dst, np));
-      }
     }
   } else {
     /* constant operands carrying the channel dim (per-channel scales,

@@ -74,7 +74,8 @@ ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_
             ajpq_cg_json_layers(root, g, fill_layer, &lc);
   if (ok && meta->act_cfg) /* activation settings, for ajpq-apply-strategy (actq) */
     ok = ajpq_jc_act_settings_add(root, g, meta->act_cfg, meta->act_calibration,
-                                  meta->act_samples);
+                                  meta->act_samples) &&
+         ajpq_jc_wq_settings_add(root, meta->act_cfg); /* weight-clipping, bias-correction */
   if (!ok) {
     cJSON_Delete(root);
     root = NULL;

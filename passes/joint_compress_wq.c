@@ -10,6 +10,7 @@
 #include "ajpq_joint_compress.h"
 #include "executor/ajpq_executor.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,4 +377,68 @@ void ajpq_jc_wq_mark(ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s) {
   for (int i = 0; i < s->n_layers; off += s->n_chan[i], i++)
     memcpy(st->bits_of + off, s->bits[i], (size_t)s->n_chan[i]);
   st->valid = true;
+}
+
+/* Indexed by ajpq_wclip_t. */
+static const char *const k_wclip_names[] = {"minmax", "mse", "auto"};
+
+bool ajpq_jc_wq_settings_add(cJSON *root, const ajpq_jc_config_t *cfg) {
+  int c = cfg->weight_clip >= 0 && cfg->weight_clip <= 2 ? cfg->weight_clip : 0;
+  cJSON *w = cJSON_AddObjectToObject(root, "weights");
+  return w && cJSON_AddStringToObject(w, "clipping", k_wclip_names[c]) &&
+         cJSON_AddBoolToObject(w, "bias_correction", cfg->bias_correction);
+}
+
+ajpq_status_t ajpq_jc_wq_settings_read(const char *path, bool *present, int *clip,
+                                       bool *bias_correction) {
+  *present = false;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return ajpq_status_make(AJPQ_IO_ERROR, "cannot open strategy '%s'", path);
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? 2 * cap : 65536;
+      char *p = cap <= (64u << 20) ? realloc(buf, cap) : NULL;
+      if (!p) {
+        free(buf);
+        fclose(f);
+        return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': too large", path);
+      }
+      buf = p;
+    }
+    size_t got = fread(buf + n, 1, 4096, f);
+    n += got;
+    if (got < 4096)
+      break;
+  }
+  fclose(f);
+  buf[n] = 0;
+  cJSON *root = cJSON_Parse(buf);
+  free(buf);
+  if (!root)
+    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': not valid JSON", path);
+  ajpq_status_t st = NULL;
+  cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
+  if (w) {
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(w, "clipping");
+    cJSON *b = cJSON_GetObjectItemCaseSensitive(w, "bias_correction");
+    int ci = -1;
+    for (int i = 0; i < 3 && cJSON_IsString(c); i++)
+      if (!strcmp(c->valuestring, k_wclip_names[i]))
+        ci = i;
+    if (!cJSON_IsObject(w) || ci < 0 || !cJSON_IsBool(b)) {
+      st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                            "strategy '%s': bad \"weights\" record (need clipping "
+                            "minmax|mse|auto and bias_correction true|false)",
+                            path);
+    } else {
+      *present = true;
+      *clip = ci;
+      *bias_correction = cJSON_IsTrue(b);
+    }
+  }
+  cJSON_Delete(root);
+  return st;
 }

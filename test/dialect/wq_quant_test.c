@@ -195,6 +195,48 @@ static void test_mse_clipping(void) {
          q[3]);
 }
 
+/* weight-clipping=auto: each channel gets exactly the MSE result at 1..4 bits and
+ * exactly the min/max result at 5..8 bits (symmetric 1-bit: MSE = min/max). Which
+ * rule was applied is read off the outputs (scale, zero point, codes) compared with
+ * both explicit rules on heavy-tailed channels, where the two differ at 2..4 bits. */
+static void test_auto_clipping(void) {
+  printf("TEST: auto_clipping\n");
+  for (int sc = 0; sc < 2; sc++) {
+    bool sym = sc == 0;
+    ajpq_qscheme_t scheme = sym ? AJPQ_QSCHEME_SYMMETRIC : AJPQ_QSCHEME_ASYMMETRIC;
+    for (int b = 1; b <= 8; b++) {
+      int as_mse = 0, as_mm = 0, differ = 0, n = 0;
+      for (int rep = 0; rep < 8; rep++) {
+        const int K = rep % 2 ? 9 : 64; /* depthwise 3×3 and pointwise-sized channels */
+        float w[64], sa, za, sm, zm, sx, zx;
+        uint8_t qa[64], qm[64], qx[64];
+        fill(w, K, 2);
+        ajpq_status_t st = ajpq_quant_channel_clip(w, K, b, scheme, AJPQ_WCLIP_AUTO, qa, &sa, &za);
+        EXPECT(!st, "auto b=%d", b);
+        ajpq_status_free(st);
+        ajpq_status_free(ajpq_quant_channel_clip(w, K, b, scheme, AJPQ_WCLIP_MSE, qm, &sm, &zm));
+        ajpq_status_free(ajpq_quant_channel_clip(w, K, b, scheme, AJPQ_WCLIP_MINMAX, qx, &sx, &zx));
+        bool eq_mse = sa == sm && za == zm && !memcmp(qa, qm, (size_t)K);
+        bool eq_mm = sa == sx && za == zx && !memcmp(qa, qx, (size_t)K);
+        as_mse += eq_mse;
+        as_mm += eq_mm;
+        differ += !(sm == sx && zm == zx && !memcmp(qm, qx, (size_t)K));
+        n++;
+        bool want_mse = b <= AJPQ_WCLIP_AUTO_MAX_BITS;
+        EXPECT(want_mse ? eq_mse : eq_mm, "%s b=%d K=%d: auto must equal %s", sym ? "sym" : "asym",
+               b, K, want_mse ? "mse" : "minmax");
+      }
+      EXPECT(ajpq_quant_clip_resolve(AJPQ_WCLIP_AUTO, b) ==
+                 (b <= AJPQ_WCLIP_AUTO_MAX_BITS ? AJPQ_WCLIP_MSE : AJPQ_WCLIP_MINMAX),
+             "resolve b=%d", b);
+      printf("%s %d-bit: auto = mse %d/%d, = minmax %d/%d (mse != minmax in %d)\n",
+             sym ? "sym" : "asym", b, as_mse, n, as_mm, n, differ);
+    }
+  }
+  EXPECT(ajpq_quant_clip_resolve(AJPQ_WCLIP_MSE, 8) == AJPQ_WCLIP_MSE, "mse stays mse");
+  EXPECT(ajpq_quant_clip_resolve(AJPQ_WCLIP_MINMAX, 2) == AJPQ_WCLIP_MINMAX, "minmax stays");
+}
+
 static void test_bias_correction(void) {
   printf("TEST: bias_correction\n");
   /* Linear layer, one output: W = {0.9, −0.3, 0.2}; 2-bit min/max: s = 0.9, codes
@@ -247,6 +289,7 @@ static void test_bias_correction(void) {
 
 int main(void) {
   test_mse_clipping();
+  test_auto_clipping();
   test_bias_correction();
   printf("failures: %d\n", failures);
   return failures ? 1 : 0;

@@ -223,7 +223,9 @@ static int run_masked(int argc, char **argv) {
   cfg.allow_zero = true;
   cfg.min_keep = 1;
   cfg.act_bits = 32; /* the evaluator below only supplies the statistics */
-  cfg.weight_clip = !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX : AJPQ_WCLIP_MSE;
+  cfg.weight_clip = !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX
+                    : !strcmp(argv[7], "auto") ? AJPQ_WCLIP_AUTO
+                                               : AJPQ_WCLIP_MSE;
   cfg.bias_correction = !strcmp(argv[8], "true");
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[4], g, s);
