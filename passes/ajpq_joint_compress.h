@@ -358,6 +358,11 @@ struct cJSON;
 bool ajpq_jc_act_settings_add(struct cJSON *root, const ajpq_channel_graph_t *g,
                               const ajpq_jc_config_t *cfg, const char *calibration,
                               int64_t samples);
+/* Reads and parses strategy file `path` (at most 64 MiB) into *root, which the caller owns and
+ * frees with cJSON_Delete (*root untouched on error). IO_ERROR "cannot open strategy 'path'"
+ * if unreadable; INVALID_ARGUMENT naming the file when too large or not valid JSON. Shared by
+ * the activation (ajpq_jc_act_settings_read) and weight (ajpq_jc_wq_settings_read) records. */
+ajpq_status_t ajpq_jc_strategy_json_load(const char *path, struct cJSON **root);
 /* Reads the "activation" record of strategy file `path` for graph `g` (out->present false when
  * the file has none). INVALID_ARGUMENT naming the file on a malformed record or a float layer
  * that is not in g; IO_ERROR if unreadable. Free with ajpq_jc_act_settings_free. */

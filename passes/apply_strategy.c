@@ -60,6 +60,15 @@ static bool err_at(MlirOperation at, const char *msg) {
   return false;
 }
 
+/* Reports status st (non-NULL, freed here) as an "ajpq-apply-strategy: <message>" error at
+ * `at`; false, for `return err_status(...)`. */
+static bool err_status(MlirOperation at, ajpq_status_t st) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
+  ajpq_status_free(st);
+  return err_at(at, msg);
+}
+
 /* Explains why a strategy is not applicable; false after a diagnostic. */
 static bool check_strategy(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
                            const ajpq_jc_strategy_t *s, const char *path) {
@@ -134,10 +143,7 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
   }
   ajpq_status_t st = ajpq_jc_strategy_read(path, g, s);
   if (st) {
-    char msg[1024];
-    snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
-    ajpq_status_free(st);
-    err_at(func, msg);
+    err_status(func, st);
     goto done;
   }
   if (!check_strategy(g, &cfg, s, path))
@@ -146,10 +152,7 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
    * joint-compress strategy-out=), so a saved strategy reproduces the search's output */
   st = ajpq_jc_act_settings_read(path, g, &as);
   if (st) {
-    char msg[1024];
-    snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
-    ajpq_status_free(st);
-    err_at(func, msg);
+    err_status(func, st);
     goto done;
   }
   /* weight settings (wq): explicit options win, else the strategy file's record, else the
@@ -158,10 +161,7 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
   int wq_clip = AJPQ_WCLIP_MSE;
   st = ajpq_jc_wq_settings_read(path, &wq_present, &wq_clip, &wq_bc);
   if (st) {
-    char msg[1024];
-    snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
-    ajpq_status_free(st);
-    err_at(func, msg);
+    err_status(func, st);
     goto done;
   }
   if (!ajpq_opt_has(o, "weight-clipping"))
@@ -198,10 +198,7 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
                               .threads = (int)ajpq_opt_int(o, "threads")};
     st = ajpq_jc_evaluator_create(func, g, &cfg, &eo, &ev);
     if (st) {
-      char msg[1024];
-      snprintf(msg, sizeof msg, "ajpq-apply-strategy: %s", ajpq_status_message(st));
-      ajpq_status_free(st);
-      err_at(func, msg);
+      err_status(func, st);
       goto done;
     }
   }

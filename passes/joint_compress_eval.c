@@ -13,6 +13,8 @@
 #include "ajpq_joint_compress.h"
 #include "executor/ajpq_executor.h"
 #include "io/ajpq_io.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
 
 #include <cjson/cJSON.h>
 
@@ -24,19 +26,20 @@
 
 /* ---- which layer inputs are quantized (act-skip=) ---- */
 
-/* True iff some compressible layer other than `self` is reachable from `op`'s results
- * (forward over SSA uses, DAG walk with a visited list). */
-static bool reaches_layer(const ajpq_channel_graph_t *g, int self, MlirOperation op,
-                          MlirOperation **seen, size_t *nseen, size_t *capseen, bool *oom) {
+/* One step of the DAG walks below: 0 when `op` was visited already (or the visited list
+ * cannot grow: *oom set), 1 when op is a compressible layer other than `self`, 2 when the walk
+ * goes on past op (now recorded in the visited list *seen[*nseen], capacity *capseen). */
+static int visit_op(const ajpq_channel_graph_t *g, int self, MlirOperation op,
+                    MlirOperation **seen, size_t *nseen, size_t *capseen, bool *oom) {
   for (size_t i = 0; i < *nseen; i++)
     if (mlirOperationEqual((*seen)[i], op))
-      return false;
+      return 0;
   if (*nseen == *capseen) {
     size_t cap = *capseen ? 2 * *capseen : 64;
     MlirOperation *p = realloc(*seen, cap * sizeof *p);
     if (!p) {
       *oom = true;
-      return false;
+      return 0;
     }
     *seen = p;
     *capseen = cap;
@@ -44,13 +47,48 @@ static bool reaches_layer(const ajpq_channel_graph_t *g, int self, MlirOperation
   (*seen)[(*nseen)++] = op;
   for (int l = 0; l < g->n_layers; l++)
     if (l != self && mlirOperationEqual(g->layers[l].op, op))
-      return true;
+      return 1;
+  return 2;
+}
+
+/* True iff some compressible layer other than `self` is reachable from `op`'s results
+ * (forward over SSA uses, DAG walk with a visited list). */
+static bool reaches_layer(const ajpq_channel_graph_t *g, int self, MlirOperation op,
+                          MlirOperation **seen, size_t *nseen, size_t *capseen, bool *oom) {
+  int v = visit_op(g, self, op, seen, nseen, capseen, oom);
+  if (v < 2)
+    return v == 1;
   for (intptr_t r = 0; r < mlirOperationGetNumResults(op); r++)
     for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
          !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
       if (reaches_layer(g, self, mlirOpOperandGetOwner(u), seen, nseen, capseen, oom))
         return true;
   return false;
+}
+
+/* Sets mark[l] = 1 (other entries untouched) for every layer with no compressible layer
+ * downstream: the act-skip=head set, whose outputs are the model's scores (their absolute level
+ * is what a threshold reads, so wq leaves their bias alone too). *hits counts them. False when
+ * out of memory (mark then partial). */
+static bool mark_head_layers(const ajpq_channel_graph_t *g, uint8_t *mark, int *hits) {
+  MlirOperation *seen = NULL;
+  size_t nseen = 0, capseen = 0;
+  bool oom = false;
+  for (int l = 0; l < g->n_layers && !oom; l++) {
+    nseen = 0;
+    bool down = false;
+    MlirOperation op = g->layers[l].op;
+    for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && !down; r++)
+      for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
+           !mlirOpOperandIsNull(u) && !down; u = mlirOpOperandGetNextUse(u))
+        down = reaches_layer(g, l, mlirOpOperandGetOwner(u), &seen, &nseen, &capseen, &oom);
+    if (!down) {
+      mark[l] = 1;
+      ++*hits;
+    }
+  }
+  free(seen);
+  return !oom;
 }
 
 bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_options_t *o,
@@ -69,24 +107,7 @@ bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_opti
       continue;
     int hits = 0;
     if (!strcmp(pat, "head")) {
-      MlirOperation *seen = NULL;
-      size_t nseen = 0, capseen = 0;
-      bool oom = false;
-      for (int l = 0; l < g->n_layers; l++) {
-        nseen = 0;
-        bool down = false;
-        MlirOperation op = g->layers[l].op;
-        for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && !down; r++)
-          for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
-               !mlirOpOperandIsNull(u) && !down; u = mlirOpOperandGetNextUse(u))
-            down = reaches_layer(g, l, mlirOpOperandGetOwner(u), &seen, &nseen, &capseen, &oom);
-        if (!down) {
-          cfg->act_skip[l] = 1;
-          hits++;
-        }
-      }
-      free(seen);
-      if (oom) {
+      if (!mark_head_layers(g, cfg->act_skip, &hits)) {
         mlirEmitError(mlirOperationGetLocation(func), "out of memory");
         return false;
       }
@@ -110,26 +131,6 @@ bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_opti
   return true;
 }
 
-/* head[l] = 1 for the layers with no compressible layer downstream (the act-skip=head set):
- * their outputs are the model's scores, whose absolute level a threshold reads (wq). */
-static ajpq_status_t wq_head_layers(const ajpq_channel_graph_t *g, uint8_t *head) {
-  MlirOperation *seen = NULL;
-  size_t nseen = 0, capseen = 0;
-  bool oom = false;
-  for (int l = 0; l < g->n_layers && !oom; l++) {
-    nseen = 0;
-    bool down = false;
-    MlirOperation op = g->layers[l].op;
-    for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && !down; r++)
-      for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
-           !mlirOpOperandIsNull(u) && !down; u = mlirOpOperandGetNextUse(u))
-        down = reaches_layer(g, l, mlirOpOperandGetOwner(u), &seen, &nseen, &capseen, &oom);
-    head[l] = !down;
-  }
-  free(seen);
-  return oom ? ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory") : NULL;
-}
-
 /* True iff a compressible layer other than `self` produces (transitively) value v: backward
  * DAG walk over defining ops, with a visited list (wq). */
 static bool fed_by_layer(const ajpq_channel_graph_t *g, int self, MlirValue v,
@@ -137,23 +138,9 @@ static bool fed_by_layer(const ajpq_channel_graph_t *g, int self, MlirValue v,
   if (!mlirValueIsAOpResult(v))
     return false; /* a function argument: the model input */
   MlirOperation op = mlirOpResultGetOwner(v);
-  for (size_t i = 0; i < *nseen; i++)
-    if (mlirOperationEqual((*seen)[i], op))
-      return false;
-  if (*nseen == *capseen) {
-    size_t cap = *capseen ? 2 * *capseen : 64;
-    MlirOperation *p = realloc(*seen, cap * sizeof *p);
-    if (!p) {
-      *oom = true;
-      return false;
-    }
-    *seen = p;
-    *capseen = cap;
-  }
-  (*seen)[(*nseen)++] = op;
-  for (int l = 0; l < g->n_layers; l++)
-    if (l != self && mlirOperationEqual(g->layers[l].op, op))
-      return true;
+  int step = visit_op(g, self, op, seen, nseen, capseen, oom);
+  if (step < 2)
+    return step == 1;
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); i++)
     if (fed_by_layer(g, self, mlirOperationGetOperand(op, i), seen, nseen, capseen, oom))
       return true;
@@ -211,15 +198,13 @@ void ajpq_jc_act_settings_free(ajpq_jc_act_settings_t *a) {
   memset(a, 0, sizeof *a);
 }
 
-ajpq_status_t ajpq_jc_act_settings_read(const char *path, const ajpq_channel_graph_t *g,
-                                        ajpq_jc_act_settings_t *out) {
-  memset(out, 0, sizeof *out);
+ajpq_status_t ajpq_jc_strategy_json_load(const char *path, cJSON **root) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return ajpq_status_make(AJPQ_IO_ERROR, "cannot open strategy '%s'", path);
   char *buf = NULL;
   size_t n = 0, cap = 0;
-  for (;;) {
+  for (;;) { /* read in chunks: works for pipes and files alike, capped at 64 MiB */
     if (n + 4096 + 1 > cap) {
       cap = cap ? 2 * cap : 65536;
       char *p = cap <= (64u << 20) ? realloc(buf, cap) : NULL;
@@ -237,11 +222,21 @@ ajpq_status_t ajpq_jc_act_settings_read(const char *path, const ajpq_channel_gra
   }
   fclose(f);
   buf[n] = 0;
-  cJSON *root = cJSON_Parse(buf);
+  cJSON *r = cJSON_Parse(buf);
   free(buf);
-  if (!root)
+  if (!r)
     return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': not valid JSON", path);
-  ajpq_status_t st = NULL;
+  *root = r;
+  return NULL;
+}
+
+ajpq_status_t ajpq_jc_act_settings_read(const char *path, const ajpq_channel_graph_t *g,
+                                        ajpq_jc_act_settings_t *out) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = NULL;
+  ajpq_status_t st = ajpq_jc_strategy_json_load(path, &root);
+  if (st)
+    return st;
   cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "activation");
   if (!a)
     goto done;
@@ -956,6 +951,43 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     st = ajpq_status_make(AJPQ_INVALID_ARGUMENT, "calibration data '%s' has no samples", dpath);
     goto fail;
   }
+  /* The evaluator runs calibration samples as batches of the per-sample
+   * graph, so every input must have leading (batch) dim 1; an import with a
+   * larger batch (--input-shape=x:2x...) failed deep in the executor with
+   * "batch 16 requested but input 0 has leading dim 2". */
+  {
+    MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+    MlirAttribute aa = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+    intptr_t na = mlirBlockIsNull(entry) ? 0 : mlirBlockGetNumArguments(entry);
+    for (intptr_t i = 0; i < na; i++) {
+      MlirType t = mlirValueGetType(mlirBlockGetArgument(entry, i));
+      if (!mlirTypeIsARankedTensor(t) || mlirShapedTypeGetRank(t) < 1 ||
+          mlirShapedTypeGetDimSize(t, 0) == 1)
+        continue;
+      MlirStringRef nm = mlirStringRefCreateFromCString("");
+      if (!mlirAttributeIsNull(aa) && mlirAttributeIsAArray(aa) && i < mlirArrayAttrGetNumElements(aa)) {
+        MlirAttribute d = mlirArrayAttrGetElement(aa, i);
+        MlirAttribute n = mlirAttributeIsADictionary(d)
+                              ? mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("ajpq.name"))
+                              : mlirAttributeGetNull();
+        if (!mlirAttributeIsNull(n) && mlirAttributeIsAString(n))
+          nm = mlirStringAttrGetValue(n);
+      }
+      char shp[160] = "1";
+      for (intptr_t d = 1, r = mlirShapedTypeGetRank(t); d < r && strlen(shp) < 120; d++)
+        snprintf(shp + strlen(shp), sizeof shp - strlen(shp), "x%lld",
+                 (long long)mlirShapedTypeGetDimSize(t, d));
+      free(sel);
+      st = ajpq_status_make(AJPQ_UNIMPLEMENTED,
+                            "input %d%s%.*s%s has leading (batch) dim %lld, but calibration stacks "
+                            "samples along the leading dim and needs batch 1: re-import the model "
+                            "with --input-shape=%.*s:%s",
+                            (int)i, nm.length ? " '" : "", (int)nm.length, nm.data,
+                            nm.length ? "'" : "", (long long)mlirShapedTypeGetDimSize(t, 0),
+                            nm.length ? (int)nm.length : 4, nm.length ? nm.data : "NAME", shp);
+      goto fail;
+    }
+  }
   e->n = nsel;
   e->batch = nsel < 32 ? nsel : 32;
   eo.batch = e->batch;
@@ -1269,8 +1301,10 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
       e->wq->samples = atoll(ev);
     if (!((ev = getenv("AJPQ_WQ_HEAD")) && atoi(ev))) {
       uint8_t *head = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
-      st = head ? wq_head_layers(g, head)
-                : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      int n_head = 0;
+      st = head && mark_head_layers(g, head, &n_head)
+               ? NULL
+               : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
       for (int l = 0; !st && l < g->n_layers; l++)
         if (head[l])
           e->wq->correct[l] = 0;

@@ -195,7 +195,7 @@ static bool remap_slice(rw_t *r, MlirOperation op) {
     return false;
   }
   int64_t kstart = kept_count(r, iids, st[axis]), nk = kept_count(r, ids, size);
-  if (nk == size)
+  if (kstart == st[axis] && nk == size)
     return true;
   if (nk == 0) {
     mlirEmitError(mlirOperationGetLocation(op),

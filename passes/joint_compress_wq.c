@@ -392,34 +392,10 @@ bool ajpq_jc_wq_settings_add(cJSON *root, const ajpq_jc_config_t *cfg) {
 ajpq_status_t ajpq_jc_wq_settings_read(const char *path, bool *present, int *clip,
                                        bool *bias_correction) {
   *present = false;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return ajpq_status_make(AJPQ_IO_ERROR, "cannot open strategy '%s'", path);
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 4096 + 1 > cap) {
-      cap = cap ? 2 * cap : 65536;
-      char *p = cap <= (64u << 20) ? realloc(buf, cap) : NULL;
-      if (!p) {
-        free(buf);
-        fclose(f);
-        return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': too large", path);
-      }
-      buf = p;
-    }
-    size_t got = fread(buf + n, 1, 4096, f);
-    n += got;
-    if (got < 4096)
-      break;
-  }
-  fclose(f);
-  buf[n] = 0;
-  cJSON *root = cJSON_Parse(buf);
-  free(buf);
-  if (!root)
-    return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "strategy '%s': not valid JSON", path);
-  ajpq_status_t st = NULL;
+  cJSON *root = NULL;
+  ajpq_status_t st = ajpq_jc_strategy_json_load(path, &root);
+  if (st)
+    return st;
   cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
   if (w) {
     cJSON *c = cJSON_GetObjectItemCaseSensitive(w, "clipping");

@@ -1540,6 +1540,40 @@ static int emit_dw_vector(lower_t *L, MlirOperation op, const char *name, const 
   return finish_kernel(L, op, &b);
 }
 
+/* The types of PB vector<16xf32> accumulators: "vector<16xf32>, ..." (emit_f32_vector). */
+static void emit_acc_types(sb_t *b, int64_t PB) {
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(b, "%svector<16xf32>", pp ? ", " : "");
+}
+
+/* The rest of an scf.for header carrying PB vector<16xf32> accumulators, after
+ * "iter_args(": "%<name>0 = <init0>, ...) -> (vector<16xf32>, ...) {\n", each
+ * initialised from %<from><pp> (the enclosing loop's iter_args) or, with from
+ * NULL, from %zf (zero) (emit_f32_vector). */
+static void emit_acc_iter_args(sb_t *b, const char *name, const char *from, int64_t PB) {
+  for (int64_t pp = 0; pp < PB; ++pp) {
+    sb_printf(b, "%s%%%s%lld = ", pp ? ", " : "", name, (long long)pp);
+    if (from)
+      sb_printf(b, "%%%s%lld", from, (long long)pp);
+    else
+      sb_printf(b, "%%zf");
+  }
+  sb_printf(b, ") -> (");
+  emit_acc_types(b, PB);
+  sb_printf(b, ") {\n");
+}
+
+/* "scf.yield %<prefix>0, ... : vector<16xf32>, ..." closing a loop of PB
+ * accumulators (emit_f32_vector). */
+static void emit_acc_yield(sb_t *b, const char *prefix, int64_t PB) {
+  sb_printf(b, "    scf.yield ");
+  for (int64_t pp = 0; pp < PB; ++pp)
+    sb_printf(b, "%s%%%s%lld", pp ? ", " : "", prefix, (long long)pp);
+  sb_printf(b, " : ");
+  emit_acc_types(b, PB);
+  sb_printf(b, "\n    }\n");
+}
+
 /* f32-input matmul / 1×1 conv (stride 1, no padding, groups = 1): the
  * activation rows are [P][K] and the f32 rule of docs/dialect.md (w =
  * scale·(q − z), acc = Σ_k x·w in k order from 0.0, y = acc + bias) is
@@ -1628,17 +1662,7 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
        * inner loop starts from the enclosing loop's iter_args */
       sb_printf(&b, "    %%acc%s:%lld = scf.for %%%s = %%c0 to %s step %%c1 iter_args(", lv ? "X" : "", (long long)PB,
                 lv ? "kx" : "ky", lv ? cKW : cKH);
-      for (int64_t pp = 0; pp < PB; ++pp) {
-        sb_printf(&b, "%s%%%s%lld = ", pp ? ", " : "", lv ? "bx" : "by", (long long)pp);
-        if (lv)
-          sb_printf(&b, "%%by%lld", (long long)pp);
-        else
-          sb_printf(&b, "%%zf");
-      }
-      sb_printf(&b, ") -> (");
-      for (int64_t pp = 0; pp < PB; ++pp)
-        sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
-      sb_printf(&b, ") {\n");
+      emit_acc_iter_args(&b, lv ? "bx" : "by", lv ? "by" : NULL, PB);
       for (int64_t pp = 0; pp < PB; ++pp) {
         long long q = (long long)pp;
         if (!lv) {
@@ -1665,17 +1689,7 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
   }
   sb_printf(&b, "    %%acc%s:%lld = scf.for %%%s = %%c0 to %s step %%c1 iter_args(", win ? "I" : "", (long long)PB,
             win ? "ci" : "k", win ? cC : cK);
-  for (int64_t pp = 0; pp < PB; ++pp) {
-    sb_printf(&b, "%s%%a%lld = ", pp ? ", " : "", (long long)pp);
-    if (win)
-      sb_printf(&b, "%%bx%lld", (long long)pp);
-    else
-      sb_printf(&b, "%%zf");
-  }
-  sb_printf(&b, ") -> (");
-  for (int64_t pp = 0; pp < PB; ++pp)
-    sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
-  sb_printf(&b, ") {\n");
+  emit_acc_iter_args(&b, "a", win ? "bx" : NULL, PB);
   if (win)
     sb_printf(&b, "    %%k = arith.addi %%kb, %%ci : index\n");
   sb_printf(&b, "    %%wo0 = arith.muli %%k, %s : index\n    %%wo = arith.addi %%wo0, %%n0 : index\n", cNP);
@@ -1694,22 +1708,9 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
     sb_printf(&b, "    %%pr%lld = arith.mulf %%xb%lld, %%wv : vector<16xf32>\n", (long long)pp, (long long)pp);
     sb_printf(&b, "    %%sum%lld = arith.addf %%a%lld, %%pr%lld : vector<16xf32>\n", (long long)pp, (long long)pp, (long long)pp);
   }
-  sb_printf(&b, "    scf.yield ");
-  for (int64_t pp = 0; pp < PB; ++pp)
-    sb_printf(&b, "%s%%sum%lld", pp ? ", " : "", (long long)pp);
-  sb_printf(&b, " : ");
-  for (int64_t pp = 0; pp < PB; ++pp)
-    sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
-  sb_printf(&b, "\n    }\n");
-  for (int lv = 1; win && lv >= 0; --lv) { /* close kx, then ky: yield the inner loop's results */
-    sb_printf(&b, "    scf.yield ");
-    for (int64_t pp = 0; pp < PB; ++pp)
-      sb_printf(&b, "%s%%acc%s#%lld", pp ? ", " : "", lv ? "I" : "X", (long long)pp);
-    sb_printf(&b, " : ");
-    for (int64_t pp = 0; pp < PB; ++pp)
-      sb_printf(&b, "%svector<16xf32>", pp ? ", " : "");
-    sb_printf(&b, "\n    }\n");
-  }
+  emit_acc_yield(&b, "sum", PB);
+  for (int lv = 1; win && lv >= 0; --lv) /* close kx, then ky: yield the inner loop's results */
+    emit_acc_yield(&b, lv ? "accI#" : "accX#", PB);
   sb_printf(&b, "    %%bv = vector.load %%bias[%%n0] : memref<%lldxf32>, vector<16xf32>\n", (long long)NP);
   sb_printf(&b, "    %%rem = arith.subi %s, %%n0 : index\n    %%m = vector.create_mask %%rem : vector<16xi1>\n", cN);
   for (int64_t pp = 0; pp < PB; ++pp) {

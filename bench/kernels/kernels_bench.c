@@ -92,11 +92,30 @@ static void flush_caches(void) {
   g_sink += s;
 }
 
-__attribute__((target("avx512f"))) static void plain_read(const void *p, size_t n) {
+/* Software prefetch distance of the plain-read baseline's second variant. */
+#define READ_PREFETCH 4096
+
+/* The plain-read baseline: XOR-reduces n bytes at p (64-byte aligned, n a multiple of 64)
+ * with four independent 512-bit accumulators into g_sink. With `prefetch` it also issues a
+ * software prefetch READ_PREFETCH bytes ahead of every line (the kernel may prefetch; the
+ * baseline gets the same help), the address clamped to the buffer. Always inlined with a
+ * constant `prefetch`, so each variant below compiles to its own branch-free loop. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+read_stream(const void *p, size_t n, bool prefetch) {
   const __m512i *v = p;
+  const char *c = p;
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
   size_t m = n / 64, i = 0;
+  size_t last = n >= 256 ? n - 256 : 0;
   for (; i + 4 <= m; i += 4) {
+    if (prefetch) {
+      size_t pf = i * 64 + READ_PREFETCH;
+      pf = pf < last ? pf : last;
+      _mm_prefetch(c + pf, _MM_HINT_NTA);
+      _mm_prefetch(c + pf + 64, _MM_HINT_NTA);
+      _mm_prefetch(c + pf + 128, _MM_HINT_NTA);
+      _mm_prefetch(c + pf + 192, _MM_HINT_NTA);
+    }
     a0 = _mm512_xor_si512(a0, _mm512_load_si512(v + i));
     a1 = _mm512_xor_si512(a1, _mm512_load_si512(v + i + 1));
     a2 = _mm512_xor_si512(a2, _mm512_load_si512(v + i + 2));
@@ -110,36 +129,13 @@ __attribute__((target("avx512f"))) static void plain_read(const void *p, size_t 
   g_sink += out[0] ^ out[7];
 }
 
-/* Software prefetch distance of the plain-read baseline's second variant. */
-#define READ_PREFETCH 4096
+__attribute__((target("avx512f"))) static void plain_read(const void *p, size_t n) {
+  read_stream(p, n, false);
+}
 
-/* The plain read with a software prefetch READ_PREFETCH bytes ahead of every
- * line (the kernel may prefetch; the baseline gets the same help). The
- * prefetch address is clamped to the buffer. */
+/* The plain read with the software prefetch (read_stream). */
 __attribute__((target("avx512f"))) static void plain_read_prefetch(const void *p, size_t n) {
-  const __m512i *v = p;
-  const char *c = p;
-  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-  size_t m = n / 64, i = 0;
-  size_t last = n >= 256 ? n - 256 : 0;
-  for (; i + 4 <= m; i += 4) {
-    size_t pf = i * 64 + READ_PREFETCH;
-    pf = pf < last ? pf : last;
-    _mm_prefetch(c + pf, _MM_HINT_NTA);
-    _mm_prefetch(c + pf + 64, _MM_HINT_NTA);
-    _mm_prefetch(c + pf + 128, _MM_HINT_NTA);
-    _mm_prefetch(c + pf + 192, _MM_HINT_NTA);
-    a0 = _mm512_xor_si512(a0, _mm512_load_si512(v + i));
-    a1 = _mm512_xor_si512(a1, _mm512_load_si512(v + i + 1));
-    a2 = _mm512_xor_si512(a2, _mm512_load_si512(v + i + 2));
-    a3 = _mm512_xor_si512(a3, _mm512_load_si512(v + i + 3));
-  }
-  for (; i < m; ++i)
-    a0 = _mm512_xor_si512(a0, _mm512_load_si512(v + i));
-  a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
-  uint64_t out[8];
-  _mm512_storeu_si512(out, a0);
-  g_sink += out[0] ^ out[7];
+  read_stream(p, n, true);
 }
 
 /* Diagnostic (--sweep): the 8-bit GEMV inner loop written by hand with

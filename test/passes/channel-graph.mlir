@@ -196,3 +196,27 @@ func.func @main(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2
   %c2 = tosa.conv2d %c1, %c2_w, %c2_b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("c2")
   return %c1, %c2 : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// Reshape that splits the channel axis (4 -> 2x2) mixes channels, and a
+// tosa.reverse along C re-orders them: the channels they read are fixed.
+// CHECK-LABEL: layer 0 'c1' tosa.conv2d cin=3 cout=4 k=3 bias=1 input=tracked groups=[0,1,2,3]
+// CHECK-NEXT: layer 1 'c2' tosa.conv2d cin=3 cout=4 k=3 bias=1 input=tracked groups=[4,5,6,7]
+// CHECK-NEXT: group 0 leader=0 members=0:0 fixed (reshaped so that channels are mixed)
+// CHECK: group 3 leader=0 members=0:3 fixed (reshaped so that channels are mixed)
+// CHECK-NEXT: group 4 leader=1 members=1:0 fixed (consumed by an op the channel graph does not model)
+// CHECK: group 7 leader=1 members=1:3 fixed (consumed by an op the channel graph does not model)
+func.func @main(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x2x2xf32>, tensor<1x4x4x4xf32>) {
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %w = "tosa.const"() {values = dense<[[[[1.0, 0.5, -1.0]]], [[[2.0, -0.5, 1.0]]], [[[-1.5, 1.0, 0.25]]], [[[0.75, 0.5, 2.0]]]]> : tensor<4x1x1x3xf32>} : () -> tensor<4x1x1x3xf32>
+  %b = "tosa.const"() {values = dense<0.1> : tensor<4xf32>} : () -> tensor<4xf32>
+  %c1 = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>, tensor<4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x4xf32> loc("c1")
+  %r1 = tosa.clamp %c1 {min_val = 0.0 : f32, max_val = 3.4028235e38 : f32} : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %sh = tosa.const_shape {values = dense<[1, 4, 4, 2, 2]> : tensor<5xindex>} : () -> !tosa.shape<5>
+  %m = tosa.reshape %r1, %sh : (tensor<1x4x4x4xf32>, !tosa.shape<5>) -> tensor<1x4x4x2x2xf32>
+  %c2 = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>, tensor<4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x4xf32> loc("c2")
+  %r2 = tosa.clamp %c2 {min_val = 0.0 : f32, max_val = 3.4028235e38 : f32} : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %rev = tosa.reverse %r2 {axis = 3 : i32} : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %m, %rev : tensor<1x4x4x2x2xf32>, tensor<1x4x4x4xf32>
+}

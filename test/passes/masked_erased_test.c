@@ -21,6 +21,7 @@
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
 #include "ajpq_joint_compress.h"
+#include "jc_test_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,17 +49,12 @@ int main(int argc, char **argv) {
   st = ajpq_executor_parse_file(ctx, argv[2], &comp);
   if (st)
     return die(st, "compressed");
-  MlirOperation func = ajpq_cg_entry_func(mlirModuleGetOperation(orig));
-  ajpq_channel_graph_t *g = ajpq_cg_build(func, AJPQ_IMPORTANCE_L1);
+  MlirOperation func;
+  ajpq_channel_graph_t *g = jc_test_graph(orig, &func);
   if (!g)
     return 1;
   ajpq_jc_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  for (int b = 1; b <= 8; b++)
-    cfg.cand[cfg.n_cand++] = b;
-  cfg.allow_zero = true;
-  cfg.min_keep = 1;
-  cfg.act_bits = act_bits;
+  jc_test_config(&cfg, act_bits);
   cfg.weight_clip = argc > 7 && !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX : AJPQ_WCLIP_MSE;
   cfg.bias_correction = !(argc > 8 && !strcmp(argv[8], "false"));
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
@@ -83,15 +79,11 @@ int main(int argc, char **argv) {
   }
   const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
   int corrected = 0;
-  ajpq_tensor_t *d = NULL, *df = NULL;
-  st = ajpq_npy_read(argv[4], &d);
-  if (!st)
-    st = ajpq_tensor_to_f32(d, &df);
+  ajpq_tensor_t *d, *df;
+  st = jc_test_read_f32(argv[4], &d, &df);
   if (st)
     return die(st, "data");
-  int64_t n = df->dims[0];
-  if (argc > 6 && atoll(argv[6]) > 0 && atoll(argv[6]) < n)
-    n = atoll(argv[6]);
+  int64_t n = jc_test_sample_limit(df->dims[0], argc, argv, 6);
   ajpq_executor_options_t eo;
   ajpq_executor_options_init(&eo);
   eo.batch = n;
@@ -114,10 +106,7 @@ int main(int argc, char **argv) {
     st = ajpq_jc_masked_weights(g, &cfg, s, ge, l, w);
     if (st)
       return die(st, "masked weights");
-    int ex = -1;
-    for (int j = 0; j < ajpq_executor_num_layers(ea); j++)
-      if (mlirOperationEqual(ajpq_executor_layer(ea, j)->op, L->op))
-        ex = j;
+    int ex = jc_test_exec_layer(ea, L->op);
     st = ajpq_executor_set_weights(ea, ex, w);
     if (!st && ajpq_jc_wq_corrects(stats, l)) {
       st = ajpq_jc_wq_bias_for(stats, s, l, w); /* w holds >= cout floats */

@@ -23,6 +23,7 @@
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
 #include "ajpq_joint_compress.h"
+#include "jc_test_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -63,22 +64,16 @@ static int run_bias(int argc, char **argv) {
   ajpq_status_t st = ajpq_executor_parse_file(ctx, argv[2], &mod);
   if (st)
     return die(st, "model");
-  MlirOperation func = ajpq_cg_entry_func(mlirModuleGetOperation(mod));
-  ajpq_channel_graph_t *g = ajpq_cg_build(func, AJPQ_IMPORTANCE_L1);
+  MlirOperation func;
+  ajpq_channel_graph_t *g = jc_test_graph(mod, &func);
   if (!g)
     return 1;
-  ajpq_tensor_t *d = NULL, *df = NULL;
-  st = ajpq_npy_read(argv[3], &d);
-  if (!st)
-    st = ajpq_tensor_to_f32(d, &df);
+  ajpq_tensor_t *d, *df;
+  st = jc_test_read_f32(argv[3], &d, &df);
   if (st)
     return die(st, "data");
-  int64_t n = df->dims[0];
-  if (argc > 5 && atoll(argv[5]) > 0 && atoll(argv[5]) < n)
-    n = atoll(argv[5]);
-  int64_t in_numel = 1;
-  for (int i = 1; i < df->rank; i++)
-    in_numel *= df->dims[i];
+  int64_t n = jc_test_sample_limit(df->dims[0], argc, argv, 5);
+  int64_t in_numel = jc_test_sample_numel(df);
   ajpq_executor_options_t eo;
   ajpq_executor_options_init(&eo);
   eo.batch = n < 16 ? n : 16; /* several batches, a partial last one */
@@ -88,9 +83,7 @@ static int run_bias(int argc, char **argv) {
     return die(st, "plan");
   int *ex_layer = malloc((size_t)g->n_layers * sizeof(int));
   for (int l = 0; l < g->n_layers; l++)
-    for (int j = 0; j < ajpq_executor_num_layers(ex); j++)
-      if (mlirOperationEqual(ajpq_executor_layer(ex, j)->op, g->layers[l].op))
-        ex_layer[l] = j;
+    ex_layer[l] = jc_test_exec_layer(ex, g->layers[l].op);
   ajpq_jc_wq_stats_t *stats = NULL;
   st = ajpq_jc_wq_stats_collect(g, ex, ex_layer, n, eo.batch, (const float *)df->data, in_numel,
                                 &stats);
@@ -212,17 +205,12 @@ static int run_masked(int argc, char **argv) {
   st = ajpq_executor_parse_file(ctx, argv[3], &comp);
   if (st)
     return die(st, "compressed");
-  MlirOperation func = ajpq_cg_entry_func(mlirModuleGetOperation(orig));
-  ajpq_channel_graph_t *g = ajpq_cg_build(func, AJPQ_IMPORTANCE_L1);
+  MlirOperation func;
+  ajpq_channel_graph_t *g = jc_test_graph(orig, &func);
   if (!g)
     return 1;
   ajpq_jc_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  for (int b = 1; b <= 8; b++)
-    cfg.cand[cfg.n_cand++] = b;
-  cfg.allow_zero = true;
-  cfg.min_keep = 1;
-  cfg.act_bits = 32; /* the evaluator below only supplies the statistics */
+  jc_test_config(&cfg, 32); /* act-bits 32: the evaluator below only supplies the statistics */
   cfg.weight_clip = !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX
                     : !strcmp(argv[7], "auto") ? AJPQ_WCLIP_AUTO
                                                : AJPQ_WCLIP_MSE;
@@ -239,15 +227,11 @@ static int run_masked(int argc, char **argv) {
       return die(st, "evaluator");
   }
   const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
-  ajpq_tensor_t *d = NULL, *df = NULL;
-  st = ajpq_npy_read(argv[6], &d);
-  if (!st)
-    st = ajpq_tensor_to_f32(d, &df);
+  ajpq_tensor_t *d, *df;
+  st = jc_test_read_f32(argv[6], &d, &df);
   if (st)
     return die(st, "data");
-  int64_t n = df->dims[0];
-  if (argc > 9 && atoll(argv[9]) > 0 && atoll(argv[9]) < n)
-    n = atoll(argv[9]);
+  int64_t n = jc_test_sample_limit(df->dims[0], argc, argv, 9);
   ajpq_executor_options_t eo;
   ajpq_executor_options_init(&eo);
   eo.batch = n;
@@ -270,10 +254,7 @@ static int run_masked(int argc, char **argv) {
     st = ajpq_jc_masked_weights(g, &cfg, s, ge, l, w);
     if (st)
       return die(st, "masked weights");
-    int ex = -1;
-    for (int j = 0; j < ajpq_executor_num_layers(ea); j++)
-      if (mlirOperationEqual(ajpq_executor_layer(ea, j)->op, L->op))
-        ex = j;
+    int ex = jc_test_exec_layer(ea, L->op);
     st = ajpq_executor_set_weights(ea, ex, w);
     if (!st && cfg.bias_correction && ajpq_jc_wq_corrects(stats, l)) {
       st = ajpq_jc_wq_bias_for(stats, s, l, b); /* the evaluator's biases for s */
@@ -405,17 +386,12 @@ static int run_seq(int argc, char **argv) {
   ajpq_status_t st = ajpq_executor_parse_file(ctx, argv[2], &mod);
   if (st)
     return die(st, "model");
-  MlirOperation func = ajpq_cg_entry_func(mlirModuleGetOperation(mod));
-  ajpq_channel_graph_t *g = ajpq_cg_build(func, AJPQ_IMPORTANCE_L1);
+  MlirOperation func;
+  ajpq_channel_graph_t *g = jc_test_graph(mod, &func);
   if (!g)
     return 1;
   ajpq_jc_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  for (int b = 1; b <= 8; b++)
-    cfg.cand[cfg.n_cand++] = b;
-  cfg.allow_zero = true;
-  cfg.min_keep = 1;
-  cfg.act_bits = 32;
+  jc_test_config(&cfg, 32);
   cfg.weight_clip = AJPQ_WCLIP_MSE;
   cfg.bias_correction = true;
   ajpq_jc_evaluator_t *ev = NULL;
@@ -431,16 +407,11 @@ static int run_seq(int argc, char **argv) {
   st = ajpq_jc_evaluator_reward(ev, s, &r, &m);
   if (st)
     return die(st, "reward");
-  ajpq_tensor_t *d = NULL, *df = NULL;
-  st = ajpq_npy_read(argv[4], &d);
-  if (!st)
-    st = ajpq_tensor_to_f32(d, &df);
+  ajpq_tensor_t *d, *df;
+  st = jc_test_read_f32(argv[4], &d, &df);
   if (st)
     return die(st, "data");
   int64_t n = stats->samples; /* the passes' subset: the first samples */
-  int64_t in_numel = 1;
-  for (int i = 1; i < df->rank; i++)
-    in_numel *= df->dims[i];
   ajpq_executor_options_t xo;
   ajpq_executor_options_init(&xo);
   xo.batch = n;
@@ -455,9 +426,7 @@ static int run_seq(int argc, char **argv) {
   int *exl = malloc((size_t)g->n_layers * sizeof(int));
   float **wq = calloc((size_t)g->n_layers, sizeof(float *));
   for (int l = 0; l < g->n_layers; l++) {
-    for (int j = 0; j < ajpq_executor_num_layers(q); j++)
-      if (mlirOperationEqual(ajpq_executor_layer(q, j)->op, g->layers[l].op))
-        exl[l] = j;
+    exl[l] = jc_test_exec_layer(q, g->layers[l].op);
     wq[l] = malloc((size_t)(g->layers[l].desc.cout * g->layers[l].k) * sizeof(float));
     st = ajpq_jc_masked_weights(g, &cfg, s, ge, l, wq[l]);
     if (!st)
