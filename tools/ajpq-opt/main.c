@@ -336,6 +336,13 @@ done:
 }
 
 int main(int argc, char **argv) {
+  /* Ctrl-C during a long --joint-compress search must not leave -o's
+   * temporary file behind (support/ajpq_output.h). */
+  ajpq_status_t sig_st = ajpq_output_install_signal_cleanup();
+  if (sig_st) {
+    fprintf(stderr, "%s: warning: %s\n", OPT_TOOL, ajpq_status_message(sig_st));
+    ajpq_status_free(sig_st);
+  }
   opt_config_t cfg;
   if (!opt_parse_args(argc, argv, &cfg)) {
     opt_config_free(&cfg);

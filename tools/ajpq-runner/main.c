@@ -6,6 +6,7 @@
 #include "ajpq_dialect.h"
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
+#include "ajpq_output.h"
 #include "engine.h"
 #ifdef AJPQ_HAVE_ONNX
 #include "ajpq_onnx.h"
@@ -442,6 +443,13 @@ static bool in_topk(const float *v, int64_t c, int64_t label, int k) {
   } while (0)
 
 int main(int argc, char **argv) {
+  /* An interrupted run must not leave --save-outputs temporary files behind
+   * (support/ajpq_output.h). */
+  ajpq_status_t sig_st = ajpq_output_install_signal_cleanup();
+  if (sig_st) {
+    fprintf(stderr, "ajpq-runner: warning: %s\n", ajpq_status_message(sig_st));
+    ajpq_status_free(sig_st);
+  }
   args_t a;
   if (parse_args(argc, argv, &a))
     return 1;

@@ -96,6 +96,13 @@ static int is_value_option(const char *s) {
 static int run_main(int argc, char **argv);
 
 int main(int argc, char **argv) {
+  /* An interrupted import/compile must not leave -o/--header temporary files
+   * behind (support/ajpq_output.h). */
+  ajpq_status_t sig_st = ajpq_output_install_signal_cleanup();
+  if (sig_st) {
+    fprintf(stderr, "ajpq-translate: warning: %s\n", ajpq_status_message(sig_st));
+    ajpq_status_free(sig_st);
+  }
   /* Join "--opt VALUE" into "--opt=VALUE" first; everything below sees only
    * the "=" spelling. */
   char **joined = calloc((size_t)argc + 1, sizeof(char *));
