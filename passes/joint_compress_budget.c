@@ -608,6 +608,8 @@ ajpq_status_t ajpq_jc_refine(const ajpq_channel_graph_t *g, const ajpq_jc_config
     res->evals++;
     sens[l] = cur_r - r;
   }
+  if (st) /* an evaluator error: order[]/sens[] are only partly filled, nothing to sort */
+    goto out;
   /* least sensitive first (stable by layer index) */
   for (int i = 1; i < L; i++)
     for (int j = i; j > 0 && sens[order[j]] < sens[order[j - 1]]; j--) {

@@ -21,6 +21,9 @@ void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st) {
     return;
   for (int l = 0; l < st->n_layers; l++)
     free(st->mean[l]);
+  /* the layer-by-layer passes (ajpq_jc_wq_correct) re-allocate per-layer sums */
+  for (int l = 0; st->sum && l < st->n_layers; l++)
+    free(st->sum[l]);
   free(st->mean);
   free(st->sum);
   free(st->count);
