@@ -31,12 +31,7 @@ def load(path):
 
 
 def nan(path):
-    b = open(path, 'rb').read()
-    hl = struct.unpack('<H', b[8:10])[0]
-    h = ast.literal_eval(b[10:10 + hl].decode('latin1'))
-    assert h['descr'] == '<f4'
-    body = b[10 + hl:]
-    vals = struct.unpack('<%df' % (len(body) // 4), body)
+    h, vals = load(path)
     print('shape', h['shape'], 'nan', sum(1 for v in vals if math.isnan(v)))
 
 
