@@ -74,6 +74,9 @@ typedef enum {
   AJPQ_WCLIP_AUTO = 2,   /* MSE for channels quantized to <= AJPQ_WCLIP_AUTO_MAX_BITS bits,
                             MINMAX above: the clip/rounding trade-off only pays where the
                             rounding step is coarse (docs/search.md "Weight quantization") */
+  AJPQ_WCLIP_HESSIAN = 3, /* MSE's grid, error weighted per weight: Σ h_k (w_k − s·(q_k − z))²
+                             with h_k = E[x_k²] of the input column (the diagonal of the
+                             layer-input Hessian 2·XXᵀ of OBQ / GPTQ); plain MSE without h */
 } ajpq_wclip_t;
 #define AJPQ_WCLIP_MSE_STEPS 100
 /* Largest bit-width that AJPQ_WCLIP_AUTO clips with MSE. */
@@ -97,6 +100,22 @@ ajpq_wclip_t ajpq_quant_clip_resolve(ajpq_wclip_t clip, int bits);
 ajpq_status_t ajpq_quant_channel_clip(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
                                       ajpq_wclip_t clip, uint8_t *codes, float *scale,
                                       float *zero_point);
+
+/* ajpq_quant_channel_clip with per-weight error weights `h` [K] (may be NULL).
+ * For clip = AJPQ_WCLIP_HESSIAN with h != NULL every candidate of the MSE grid
+ * above is scored by Σ_k h[k] · (s·(q_k − z) − w_k)² (in double; ties keep the
+ * wider range, r = 1 first, so the weighted error never exceeds MINMAX's).
+ * h[k] = E[x_k²], the second moment of the layer input that multiplies w_k,
+ * makes this the output error E[(Σ_k (w_k − ŵ_k) x_k)²] without its
+ * cross terms — the diagonal of the layer-input Hessian H = 2·X·Xᵀ of
+ * Optimal Brain Quantization (Frantar & Alistarh, NeurIPS 2022, §3) and GPTQ
+ * (Frantar et al., ICLR 2023, §2) — so weights on large inputs are clipped
+ * less. HESSIAN with h == NULL is exactly MSE (layers without calibration
+ * statistics); every other rule ignores h. Errors: those of
+ * ajpq_quant_channel_clip, or a NaN, infinite or negative h[k] (named by index). */
+ajpq_status_t ajpq_quant_channel_clip_weighted(const float *w, const float *h, int64_t K, int bits,
+                                               ajpq_qscheme_t scheme, ajpq_wclip_t clip,
+                                               uint8_t *codes, float *scale, float *zero_point);
 
 /* w[k] = scale · ((float)codes[k] − zero_point), computed in f32. */
 void ajpq_dequant_channel(const uint8_t *codes, int64_t K, float scale, float zero_point, float *w);

@@ -134,18 +134,33 @@ ajpq_wclip_t ajpq_quant_clip_resolve(ajpq_wclip_t clip, int bits) {
 ajpq_status_t ajpq_quant_channel_clip(const float *w, int64_t K, int bits, ajpq_qscheme_t scheme,
                                       ajpq_wclip_t clip, uint8_t *codes, float *scale,
                                       float *zero_point) {
-  if (clip != AJPQ_WCLIP_MINMAX && clip != AJPQ_WCLIP_MSE && clip != AJPQ_WCLIP_AUTO)
+  return ajpq_quant_channel_clip_weighted(w, NULL, K, bits, scheme, clip, codes, scale,
+                                          zero_point);
+}
+
+ajpq_status_t ajpq_quant_channel_clip_weighted(const float *w, const float *h, int64_t K, int bits,
+                                               ajpq_qscheme_t scheme, ajpq_wclip_t clip,
+                                               uint8_t *codes, float *scale, float *zero_point) {
+  if (clip != AJPQ_WCLIP_MINMAX && clip != AJPQ_WCLIP_MSE && clip != AJPQ_WCLIP_AUTO &&
+      clip != AJPQ_WCLIP_HESSIAN)
     return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "quantize channel: unknown clipping %d",
                             (int)clip);
   clip = ajpq_quant_clip_resolve(clip, bits);
+  if (clip != AJPQ_WCLIP_HESSIAN)
+    h = NULL; /* only the weighted rule reads the weights */
   chan_stats_t cs = {0, 0, 0, 0};
   ajpq_status_t st = check_channel(w, K, bits, scheme, &cs);
   if (st)
     return st;
+  for (int64_t k = 0; h && k < K; k++)
+    if (!(h[k] >= 0.0f) || !isfinite(h[k]))
+      return ajpq_status_make(AJPQ_INVALID_ARGUMENT,
+                              "quantize channel: error weight %lld is %g (must be finite, >= 0)",
+                              (long long)k, (double)h[k]);
   qparams_t best = candidate(&cs, K, bits, scheme, 1.0);
   /* 1-bit symmetric: α = mean|w| is already the L2-optimal binary scale for
    * sign codes, so MSE clipping keeps it. */
-  if (clip == AJPQ_WCLIP_MSE && !best.binary) {
+  if ((clip == AJPQ_WCLIP_MSE || clip == AJPQ_WCLIP_HESSIAN) && !best.binary) {
     double best_err = INFINITY;
     for (int i = 0; i < AJPQ_WCLIP_MSE_STEPS; i++) {
       double ratio = (double)(AJPQ_WCLIP_MSE_STEPS - i) / (double)AJPQ_WCLIP_MSE_STEPS;
@@ -154,7 +169,7 @@ ajpq_status_t ajpq_quant_channel_clip(const float *w, int64_t K, int bits, ajpq_
       for (int64_t k = 0; k < K && e < best_err; k++) {
         float dq = p.s * ((float)code_at(&p, w[k]) - p.z);
         double d = (double)dq - (double)w[k];
-        e += d * d;
+        e += h ? (double)h[k] * d * d : d * d;
       }
       if (e < best_err) { /* strictly lower: ties keep the wider range */
         best_err = e;

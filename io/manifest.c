@@ -3,6 +3,8 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,16 +216,108 @@ static const char *str_at(const cJSON *o, const char *k) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A key that is present with the wrong JSON type is an error, not "absent": `"metric": 5` or
+ * `"model": "m.onnx"` used to be ignored silently, and the tools then ran with a default metric
+ * or without the model the user named. want: 's' string, 'o' object, 'n' finite number. */
+static ajpq_status_t check_type(const char *path, const cJSON *parent, const char *pname,
+                                const char *key, char want) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(parent, key);
+  if (!v)
+    return NULL;
+  bool ok = want == 's' ? cJSON_IsString(v)
+            : want == 'o' ? cJSON_IsObject(v)
+                          : cJSON_IsNumber(v) && isfinite(v->valuedouble);
+  if (ok)
+    return NULL;
+  return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: '%s%s%s' must be %s", path,
+                          pname ? pname : "", pname ? "." : "", key,
+                          want == 's'   ? "a string"
+                          : want == 'o' ? "an object"
+                                        : "a finite number");
+}
+
+/* cJSON keeps every member of an object and its lookups return the first one, so a repeated key
+ * ("metric": "top1", ..., "metric": "kl") would silently lose the value the user wrote last. */
+static ajpq_status_t check_duplicate_keys(const char *path, const cJSON *o, int depth) {
+  if (depth > 64)
+    return NULL; /* deeper than anything a manifest reads; the parser bounds nesting itself */
+  for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
+    if (cJSON_IsObject(o) && a->string)
+      for (const cJSON *b = a->next; b; b = b->next)
+        if (b->string && !strcmp(a->string, b->string))
+          return ajpq_status_make(AJPQ_INVALID_ARGUMENT, "%s: key '%s' appears more than once",
+                                  path, a->string);
+    if (cJSON_IsObject(a) || cJSON_IsArray(a))
+      AJPQ_RETURN_IF_ERROR(check_duplicate_keys(path, a, depth + 1));
+  }
+  return NULL;
+}
+
+/* "NAME:D0xD1x..." with NAME non-empty (it may contain ':', tf2onnx "input:0") and 1..8 dims,
+ * each an integer in [1, 2^31): checked here so that a manifest whose model is already MLIR
+ * (the shapes then unused by the search) is not accepted by one tool and rejected by another. */
+static bool valid_input_shape(const char *s) {
+  const char *colon = strrchr(s, ':');
+  if (!colon || colon == s || !colon[1])
+    return false;
+  int ndim = 0;
+  for (const char *p = colon + 1;;) {
+    if (*p < '0' || *p > '9')
+      return false;
+    char *end;
+    errno = 0;
+    long long d = strtoll(p, &end, 10);
+    if (errno || d < 1 || d >= (1LL << 31) || ++ndim > 8)
+      return false;
+    if (!*end)
+      return true;
+    if (*end != 'x')
+      return false;
+    p = end + 1;
+  }
+}
+
 ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_manifest_t **out) {
   char *text = NULL;
   AJPQ_RETURN_IF_ERROR(read_all(path, &text));
-  cJSON *root = cJSON_Parse(text);
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+  if (!root) {
+    /* name where the parse stopped: a truncated file, NaN, a trailing comma, ... */
+    int line = 1, col = 1;
+    for (const char *p = text; end && p < end && *p; ++p)
+      *p == '\n' ? (++line, col = 1) : ++col;
+    ajpq_status_t e = ajpq_status_make(
+        AJPQ_DATA_LOSS, "%s: not valid JSON (parse error at line %d, column %d%s)", path, line,
+        col, end && !*end ? ": unexpected end of file" : "");
+    free(text);
+    return e;
+  }
   free(text);
-  if (!root || !cJSON_IsObject(root)) {
+  if (!cJSON_IsObject(root)) {
     cJSON_Delete(root);
     return ajpq_status_make(AJPQ_DATA_LOSS, "%s: not a JSON object", path);
   }
-  ajpq_status_t st = NULL;
+  ajpq_status_t st = check_duplicate_keys(path, root, 0);
+  static const struct {
+    const char *parent, *key;
+    char want;
+  } k_types[] = {{NULL, "name", 's'},          {NULL, "model", 'o'},
+                 {"model", "onnx", 's'},       {"model", "mlir", 's'},
+                 {NULL, "data", 'o'},          {"data", "labels", 's'},
+                 {NULL, "splits", 'o'},        {NULL, "postprocess", 'o'},
+                 {NULL, "metric", 's'},        {NULL, "threshold", 'n'},
+                 {NULL, "expected", 'o'},      {"expected", "accuracy", 'n'},
+                 {"expected", "auc", 'n'},     {"expected", "top1", 'n'}};
+  for (size_t i = 0; !st && i < sizeof k_types / sizeof k_types[0]; ++i) {
+    const cJSON *parent =
+        k_types[i].parent ? cJSON_GetObjectItemCaseSensitive(root, k_types[i].parent) : root;
+    st = check_type(path, parent, k_types[i].parent, k_types[i].key, k_types[i].want);
+  }
+  if (st) {
+    cJSON_Delete(root);
+    return st;
+  }
   ajpq_manifest_t *m = calloc(1, sizeof *m);
   if (!m) {
     cJSON_Delete(root);
@@ -244,7 +338,7 @@ ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_m
     m->input_shapes = calloc(n > 0 ? n : 1, sizeof(char *));
     for (int i = 0; i < n && m->input_shapes; ++i) {
       const cJSON *e = cJSON_GetArrayItem(shapes, i);
-      if (!cJSON_IsString(e) || !strrchr(e->valuestring, ':')) {
+      if (!cJSON_IsString(e) || !valid_input_shape(e->valuestring)) {
         n = -1;
         break;
       }
@@ -252,7 +346,8 @@ ajpq_status_t ajpq_manifest_read(const char *path, const char *repo_root, ajpq_m
     }
     if (n < 0 || !m->input_shapes) {
       st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
-                            "%s: 'model.mlir_input_shapes' must be an array of \"NAME:DxD...\"",
+                            "%s: 'model.mlir_input_shapes' must be an array of \"NAME:DxD...\" "
+                            "(at most 8 dims, each an integer in [1, 2^31))",
                             path);
       goto done;
     }

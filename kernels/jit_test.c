@@ -466,6 +466,44 @@ static void test_outside_shapes(MlirContext ctx, const char *path) {
   }
 }
 
+/* f32-input convs with fewer than 8 output channels per group and stride_w
+ * 1: the pixel-vector kernel (emit_f32_pixels: planar padded input copy, 16
+ * or 32 output pixels per block), bit-exact against the scalar reference.
+ * Tails on every axis: output rows not a multiple of 16 or 32 pixels,
+ * channels below, at and above 16 and not a multiple of 16 (the copy's
+ * 16x16 transposes), padding on each side (also wider than 16 columns),
+ * stride_h 2, dilation, groups, channel multiplier 2, batch 2, and the
+ * PP-OCRv4 det head (2x2, one output channel, 23 input channels, pad 1). */
+static void test_f32_pixels(MlirContext ctx, const char *path) {
+  printf("TEST: jit_f32_pixels %s\n", path);
+  typedef ajpq_kernels_conv_t G;
+  struct {
+    const char *name;
+    G g;
+    int64_t n;
+  } cases[] = {
+      {"det head 2x2 n1 c23 pad 1", (G){1, 13, 11, 23, 2, 2, 23, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 1},
+      {"3x3 n5 c16 s2,1 pad 0,1,2,0 dil 2,1 batch 2", (G){2, 9, 37, 16, 3, 3, 16, 1, 2, 1, 0, 1, 2, 0, 2, 1, 0, 0, 0}, 5},
+      {"1x5 n3 c40 pad 0,0,19,2", (G){1, 3, 21, 40, 1, 5, 40, 1, 1, 1, 0, 0, 19, 2, 1, 1, 0, 0, 0}, 3},
+      {"5x1 n7 c3 pad 2,2,0,0 (one vector per block)", (G){1, 8, 50, 3, 5, 1, 3, 1, 1, 1, 2, 2, 0, 0, 1, 1, 0, 0, 0}, 7},
+      {"grouped 3 groups opg 2 3x3 pad 1", (G){1, 6, 17, 12, 3, 3, 4, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 6},
+      {"depthwise 3x3 c24 s2,1 pad 1", (G){1, 9, 33, 24, 3, 3, 1, 24, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, 24},
+      {"depthwise x2 3x3 c8 dil 1,2 pad 0,0,2,2", (G){1, 7, 20, 8, 3, 3, 1, 8, 1, 1, 0, 0, 2, 2, 1, 2, 0, 0, 0}, 16},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    rng_state = 0x51C5ull + i * 17u;
+    int8_t b[32];
+    for (int c = 0; c < 32; ++c)
+      b[c] = (int8_t)(1 + (c + (int)i) % 8);
+    layer_t l;
+    layer_make(&l, cases[i].g, 0, cases[i].n, b, 0);
+    char what[128];
+    snprintf(what, sizeof what, "%s %s", cases[i].name, path);
+    printf("%s: %s\n", what, check_layer(ctx, &l, 0, what) ? "exact" : "MISMATCH");
+    layer_free(&l);
+  }
+}
+
 /* Random depthwise convs (the vector depthwise kernel: interior pixels
  * without bounds checks, border pixels with them; windows larger than the
  * input, so that some shapes have no interior at all). */
@@ -876,6 +914,7 @@ int main(int argc, char **argv) {
     test_each_bitwidth_conv(ctx, path);
     test_shapes(ctx, path);
     test_outside_shapes(ctx, path);
+    test_f32_pixels(ctx, path);
     test_random(ctx, path, pass == 0 ? 25 : 10);
     test_random_dw(ctx, path, pass == 0 ? 20 : 8);
     test_elementwise(ctx, path);

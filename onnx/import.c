@@ -1026,6 +1026,19 @@ ajpq_status_t ajpq_onnx_import(MlirContext ctx, const uint8_t *data, size_t size
      * semantics: no consumed_inputs, BatchNormalization/Dropout in test mode,
      * legacy broadcast only in its NumPy-compatible form (no axis). */
     static const char *ok6[] = {"GlobalAveragePool",
+                                "Elu", /* Elu-6, Selu-6, Abs-6, Floor-6, Ceil-6, Softplus-1 and
+                                          Softsign-1 are the current forms (consumed_inputs,
+                                          the only opset-1 difference, is rejected below) */
+                                "Selu",
+                                "Abs",
+                                "Floor",
+                                "Ceil",
+                                "Softplus",
+                                "Softsign",
+                                "InstanceNormalization", /* -6 = current; -1 differs only by
+                                                            consumed_inputs */
+                                "DepthToSpace", /* -1 = DCR, the default of -11/-13 */
+                                "SpaceToDepth",
                                 "GlobalMaxPool",
                                 "HardSigmoid",
                                 "Relu",

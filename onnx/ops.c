@@ -573,10 +573,82 @@ static ajpq_status_t clip_runtime(imp_t *im, val_t **in, int nin, val_t *out) {
   return NULL;
 }
 
+/* Folds a unary activation of a constant (shape subgraphs of PyTorch exports compute sizes with
+ * Floor/Ceil/Abs on constants and Cast the result to INT64: emitted as run-time ops, that Cast was
+ * an error). Float tensors use the float formulas of the run-time forms; integer tensors only
+ * the ops that are exact on integers. Returns 0 when the op is not folded here. */
+static int fold_unary(const Onnx__NodeProto *n, val_t **in, int nin, val_t *out,
+                      ajpq_status_t *st) {
+  const char *op = n->op_type;
+  val_t *x = in[0];
+  int isf = ajpq_onnx_dtype_is_float(x->dtype);
+  int exact_int = !strcmp(op, "Abs") || !strcmp(op, "Neg") || !strcmp(op, "Relu") ||
+                  !strcmp(op, "Floor") || !strcmp(op, "Ceil");
+  static const char *const k_float[] = {"Sigmoid", "Tanh",     "Exp",       "Log",  "Reciprocal",
+                                        "Sqrt",    "Elu",      "Selu",      "Celu", "Softplus",
+                                        "Softsign", "Mish",    "LeakyRelu", "HardSigmoid",
+                                        "HardSwish"};
+  int floatop = 0;
+  for (size_t k = 0; k < sizeof k_float / sizeof k_float[0]; ++k)
+    floatop |= !strcmp(op, k_float[k]);
+  if (!(exact_int || (isf && floatop)))
+    return 0;
+  if ((*st = new_cst(out, x->dtype, x->rank, x->dims)))
+    return 1;
+  float alpha = attr_float(n, "alpha", !strcmp(op, "Selu")        ? 1.67326319217681884765625f
+                                       : !strcmp(op, "LeakyRelu")   ? 0.01f
+                                       : !strcmp(op, "HardSigmoid") ? 0.2f
+                                                                    : 1.0f);
+  float gamma = attr_float(n, "gamma", 1.05070102214813232421875f);
+  float beta = attr_float(n, "beta", 0.5f);
+  (void)nin;
+  for (int64_t i = 0; i < x->cst->numel; ++i) {
+    if (!isf) { /* exact on integers; -INT64_MIN stays INT64_MIN (no signed overflow) */
+      int64_t a = x->cst->i64[i], y = a;
+      if ((!strcmp(op, "Abs") && a < 0) || !strcmp(op, "Neg"))
+        y = a == INT64_MIN ? a : -a;
+      else if (!strcmp(op, "Relu") && a < 0)
+        y = 0;
+      out->cst->i64[i] = y;
+      continue;
+    }
+    float f = x->cst->f32[i], y;
+    if (!strcmp(op, "Abs")) y = fabsf(f);
+    else if (!strcmp(op, "Neg")) y = -f;
+    else if (!strcmp(op, "Relu")) y = f > 0 ? f : 0;
+    else if (!strcmp(op, "Floor")) y = floorf(f);
+    else if (!strcmp(op, "Ceil")) y = ceilf(f);
+    else if (!strcmp(op, "Sigmoid")) y = 1.0f / (1.0f + expf(-f));
+    else if (!strcmp(op, "Tanh")) y = tanhf(f);
+    else if (!strcmp(op, "Exp")) y = expf(f);
+    else if (!strcmp(op, "Log")) y = logf(f);
+    else if (!strcmp(op, "Reciprocal")) y = 1.0f / f;
+    else if (!strcmp(op, "Sqrt")) y = sqrtf(f);
+    else if (!strcmp(op, "Elu")) y = f >= 0 ? f : alpha * (expf(f) - 1.0f);
+    else if (!strcmp(op, "Selu")) y = gamma * (f >= 0 ? f : alpha * (expf(f) - 1.0f));
+    else if (!strcmp(op, "Celu")) y = f >= 0 ? f : alpha * (expf(f / alpha) - 1.0f);
+    else if (!strcmp(op, "Softplus") || !strcmp(op, "Mish")) {
+      y = fmaxf(f, 0) + logf(1.0f + expf(-fabsf(f)));
+      if (op[0] == 'M')
+        y = f * tanhf(y);
+    } else if (!strcmp(op, "Softsign")) y = f / (1.0f + fabsf(f));
+    else if (!strcmp(op, "LeakyRelu")) y = f >= 0 ? f : alpha * f;
+    else if (!strcmp(op, "HardSigmoid")) y = fminf(fmaxf(alpha * f + beta, 0), 1);
+    else /* HardSwish */ y = f * fminf(fmaxf(f / 6.0f + 0.5f, 0), 1);
+    out->cst->f32[i] = y;
+  }
+  return 1;
+}
+
 static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin, val_t **out,
                              int nout) {
   if (nin < 1 || !in[0])
     return EINVAL("missing input");
+  if (in[0]->cst && nin == 1) {
+    ajpq_status_t fst = NULL;
+    if (fold_unary(n, in, nin, out[0], &fst))
+      return fst;
+  }
   AJPQ_RETURN_IF_ERROR(check_float(in, 1));
   const char *op = n->op_type;
   if (strcmp(op, "Clip") == 0 && im->opset >= 11 && ((nin > 1 && in[1] && !in[1]->cst) ||
@@ -657,6 +729,40 @@ static ajpq_status_t h_unary(imp_t *im, const Onnx__NodeProto *n, val_t **in, in
     MlirValue m_ops[3] = {x, s, emit_shift(im)};
     MlirValue neg = emit(im, "tosa.mul", mlirValueGetType(x), 3, m_ops, 0, NULL);
     r = emit_select_neg(im, x, neg, rank);
+  } else if (strcmp(op, "Abs") == 0) {
+    r = emit_unary(im, "tosa.abs", x);
+  } else if (strcmp(op, "Floor") == 0) {
+    r = emit_unary(im, "tosa.floor", x);
+  } else if (strcmp(op, "Ceil") == 0) {
+    r = emit_unary(im, "tosa.ceil", x);
+  } else if (strcmp(op, "Elu") == 0 || strcmp(op, "Selu") == 0 || strcmp(op, "Celu") == 0) {
+    /* x >= 0 ? x : alpha * (exp(x / a) - 1), a = alpha for Celu, 1 otherwise; Selu scales both
+     * sides by gamma (ONNX: gamma * (x > 0 ? x : alpha * exp(x) - alpha), equal at 0) */
+    int selu = op[0] == 'S', celu = op[0] == 'C';
+    float alpha = attr_float(n, "alpha", selu ? 1.67326319217681884765625f : 1.0f);
+    if (celu && alpha == 0.0f)
+      return EINVAL("Celu alpha = 0");
+    MlirValue e = emit_unary(im, "tosa.exp", celu ? emit_mul_scalar(im, x, 1.0f / alpha) : x);
+    MlirValue neg = emit_mul_scalar(im, emit_add_scalar(im, e, -1.0f), alpha);
+    r = emit_select_neg(im, x, neg, rank);
+    if (selu)
+      r = emit_mul_scalar(im, r, attr_float(n, "gamma", 1.05070102214813232421875f));
+  } else if (strcmp(op, "Softplus") == 0 || strcmp(op, "Mish") == 0) {
+    /* log(1 + exp(x)) as max(x, 0) + log(1 + exp(-|x|)): the literal form overflows to inf
+     * for x > 88 where ONNX Runtime returns x */
+    MlirValue t = emit_unary(im, "tosa.exp", emit_mul_scalar(im, emit_unary(im, "tosa.abs", x), -1.0f));
+    MlirValue l = emit_unary(im, "tosa.log", emit_add_scalar(im, t, 1.0f));
+    MlirValue a_ops[2] = {emit_clamp(im, x, 0.0f, FLT_MAX), l};
+    r = emit(im, "tosa.add", mlirValueGetType(x), 2, a_ops, 0, NULL);
+    if (op[0] == 'M') { /* Mish: x * tanh(softplus(x)) */
+      MlirValue m_ops[3] = {x, emit_unary(im, "tosa.tanh", r), emit_shift(im)};
+      r = emit(im, "tosa.mul", mlirValueGetType(x), 3, m_ops, 0, NULL);
+    }
+  } else if (strcmp(op, "Softsign") == 0) { /* x / (1 + |x|) */
+    MlirValue d = emit_unary(im, "tosa.reciprocal",
+                             emit_add_scalar(im, emit_unary(im, "tosa.abs", x), 1.0f));
+    MlirValue m_ops[3] = {x, d, emit_shift(im)};
+    r = emit(im, "tosa.mul", mlirValueGetType(x), 3, m_ops, 0, NULL);
   } else {
     return EUNIMPL("unary op %s", op);
   }
@@ -1576,7 +1682,9 @@ static ajpq_status_t h_reduce(imp_t *im, const Onnx__NodeProto *n, val_t **in, i
   int nh = r == 4 && !x->cst && !mlirValueIsNull(x->nhwc) && keep;
   static const int phys_of_logical[4] = {0, 3, 1, 2};
   MlirValue v = nh ? x->nhwc : get_id(im, x);
-  const char *top = strcmp(op, "ReduceMax") == 0 ? "tosa.reduce_max" : "tosa.reduce_sum";
+  const char *top = strcmp(op, "ReduceMax") == 0   ? "tosa.reduce_max"
+                    : strcmp(op, "ReduceMin") == 0 ? "tosa.reduce_min"
+                                                    : "tosa.reduce_sum";
   for (int i = 0; i < r; ++i)
     if (red[i])
       v = emit_reduce(im, top, v, nh ? phys_of_logical[i] : i);
@@ -2199,6 +2307,135 @@ static ajpq_status_t h_global_pool(imp_t *im, const Onnx__NodeProto *n, val_t **
   return NULL;
 }
 
+/* DepthToSpace (DCR / CRD) and SpaceToDepth on the NHWC form: one rank-6 reshape, transpose and
+ * reshape, with no layout change around it (super-resolution heads, ESPCN: Conv -> DepthToSpace).
+ * NHWC derivation, block b, C' = C / b^2:
+ *   DCR: y[n, h*b+i, w*b+j, c] = x[n, h, w, (i*b + j)*C' + c]: [N,H,W,b,b,C'] perm 0,1,3,2,4,5
+ *   CRD: y[n, h*b+i, w*b+j, c] = x[n, h, w, c*b*b + i*b + j]:  [N,H,W,C',b,b] perm 0,1,4,2,5,3
+ *   SpaceToDepth: y[n, h, w, (i*b + j)*C + c] = x[n, h*b+i, w*b+j, c]:
+ *                 [N,H',b,W',b,C] perm 0,1,3,2,4,5 -> [N,H',W',b*b*C] */
+static ajpq_status_t h_depth_space(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                                   val_t **out, int nout) {
+  if (nin < 1 || !in[0])
+    return EINVAL("missing input");
+  AJPQ_RETURN_IF_ERROR(check_float(in, 1));
+  val_t *x = in[0];
+  if (x->rank != 4)
+    return EINVAL("%s needs a rank-4 input, '%s' has rank %d", n->op_type, x->name, x->rank);
+  int64_t b = attr_int(n, "blocksize", 0);
+  if (b < 1 || b > 1024)
+    return EINVAL("%s blocksize = %lld outside [1, 1024]", n->op_type, (long long)b);
+  int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
+  int d2s = strcmp(n->op_type, "DepthToSpace") == 0;
+  char mode[16];
+  attr_str(n, "mode", "DCR", mode, sizeof mode);
+  int crd = d2s && strcmp(mode, "CRD") == 0;
+  if (d2s && !crd && strcmp(mode, "DCR") != 0)
+    return EINVAL("DepthToSpace mode '%s' (DCR or CRD)", mode);
+  int64_t t6[6], od[4];
+  int perm[6] = {0, 1, 3, 2, 4, 5};
+  if (d2s) {
+    if (C % (b * b))
+      return EINVAL("DepthToSpace: %lld channels are not a multiple of blocksize^2 = %lld",
+                    (long long)C, (long long)(b * b));
+    int64_t Cp = C / (b * b);
+    int64_t a[6] = {N, H, W, b, b, Cp}, c[6] = {N, H, W, Cp, b, b};
+    memcpy(t6, crd ? c : a, sizeof t6);
+    if (crd) {
+      int pc[6] = {0, 1, 4, 2, 5, 3};
+      memcpy(perm, pc, sizeof perm);
+    }
+    int64_t o[4] = {N, Cp, H * b, W * b};
+    memcpy(od, o, sizeof od);
+  } else {
+    if (H % b || W % b)
+      return EINVAL("SpaceToDepth: %lldx%lld is not a multiple of blocksize %lld", (long long)H,
+                    (long long)W, (long long)b);
+    int64_t a[6] = {N, H / b, b, W / b, b, C};
+    memcpy(t6, a, sizeof t6);
+    int64_t o[4] = {N, C * b * b, H / b, W / b};
+    memcpy(od, o, sizeof od);
+  }
+  set_shape(out[0], T_FLOAT, 4, od);
+  int64_t onhwc[4] = {od[0], od[2], od[3], od[1]};
+  MlirValue v = emit_reshape(im, get_nhwc(im, x), 6, t6);
+  v = emit_transpose(im, v, 6, perm);
+  set_result(out[0], emit_reshape(im, v, 4, onhwc), 1);
+  return NULL;
+}
+
+/* InstanceNormalization: per sample and channel, y = scale * (x - mean) / sqrt(var + eps) + B
+ * over the spatial dims (biased variance, as the spec). Scale and B must be constants. Emitted on
+ * the NHWC form for rank 4 (reduce over H, W), on the model's layout otherwise. */
+static ajpq_status_t h_instance_norm(imp_t *im, const Onnx__NodeProto *n, val_t **in, int nin,
+                                     val_t **out, int nout) {
+  if (nin < 3 || !in[0] || !in[1] || !in[2])
+    return EINVAL("InstanceNormalization needs X, scale and B");
+  AJPQ_RETURN_IF_ERROR(check_float(in, 1));
+  val_t *x = in[0];
+  int r = x->rank;
+  if (r < 3)
+    return EINVAL("InstanceNormalization needs rank >= 3, '%s' has rank %d", x->name, r);
+  int64_t C = x->dims[1];
+  for (int k = 1; k < 3; ++k) {
+    if (!in[k]->cst)
+      return EUNIMPL("InstanceNormalization %s '%s' must be a constant", k == 1 ? "scale" : "B",
+                     in[k]->name);
+    if (in[k]->cst->numel != C)
+      return EINVAL("InstanceNormalization %s '%s' has %lld values for %lld channels",
+                    k == 1 ? "scale" : "B", in[k]->name, (long long)in[k]->cst->numel,
+                    (long long)C);
+  }
+  float eps = attr_float(n, "epsilon", 1e-5f);
+  int64_t cnt = 1;
+  for (int i = 2; i < r; ++i)
+    cnt *= x->dims[i];
+  set_shape(out[0], T_FLOAT, r, x->dims);
+  int nh = r == 4;
+  MlirValue v = nh ? get_nhwc(im, x) : get_id(im, x);
+  MlirType vt = mlirValueGetType(v);
+  int cax = nh ? 3 : 1; /* channel axis of v */
+  /* mean and variance: reduce every axis but batch and channel (sizes kept as 1) */
+  MlirValue m = v;
+  for (int i = 1; i < r; ++i)
+    if (i != cax)
+      m = emit_reduce(im, "tosa.reduce_sum", m, i);
+  m = emit_mul_scalar(im, m, 1.0f / (float)cnt);
+  MlirValue d_ops[2] = {v, m};
+  MlirValue d = emit(im, "tosa.sub", vt, 2, d_ops, 0, NULL);
+  MlirValue sq_ops[3] = {d, d, emit_shift(im)};
+  MlirValue var = emit(im, "tosa.mul", vt, 3, sq_ops, 0, NULL);
+  for (int i = 1; i < r; ++i)
+    if (i != cax)
+      var = emit_reduce(im, "tosa.reduce_sum", var, i);
+  var = emit_add_scalar(im, emit_mul_scalar(im, var, 1.0f / (float)cnt), eps);
+  MlirValue inv = emit_unary(im, "tosa.rsqrt", var);
+  MlirValue n_ops[3] = {d, inv, emit_shift(im)};
+  MlirValue y = emit(im, "tosa.mul", vt, 3, n_ops, 0, NULL);
+  /* per-channel scale and bias as [1, .., C, .., 1] constants */
+  int64_t cd[AJPQ_ONNX_MAX_RANK];
+  for (int i = 0; i < r; ++i)
+    cd[i] = i == cax ? C : 1;
+  float *sc = malloc((size_t)C * sizeof(float)), *bi = malloc((size_t)C * sizeof(float));
+  if (!sc || !bi) {
+    free(sc);
+    free(bi);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    sc[c] = (float)cget(in[1]->cst, c);
+    bi[c] = (float)cget(in[2]->cst, c);
+  }
+  MlirValue s_ops[3] = {y, emit_const(im, r, cd, sc), emit_shift(im)};
+  y = emit(im, "tosa.mul", vt, 3, s_ops, 0, NULL);
+  MlirValue b_ops[2] = {y, emit_const(im, r, cd, bi)};
+  y = emit(im, "tosa.add", vt, 2, b_ops, 0, NULL);
+  free(sc);
+  free(bi);
+  set_result(out[0], y, nh);
+  return NULL;
+}
+
 /* ---- matrix products ---------------------------------------------------- */
 
 /* [b, m, k] x [b, k, n] with rank-3 reshapes. */
@@ -2614,6 +2851,15 @@ static const struct {
     {"Neg", h_unary},
     {"Reciprocal", h_unary},
     {"Sqrt", h_unary},
+    {"Abs", h_unary},
+    {"Floor", h_unary},
+    {"Ceil", h_unary},
+    {"Elu", h_unary},
+    {"Selu", h_unary},
+    {"Celu", h_unary},
+    {"Softplus", h_unary},
+    {"Softsign", h_unary},
+    {"Mish", h_unary},
     {"Pow", h_binary},
     {"Softmax", h_softmax},
     {"LogSoftmax", h_softmax},
@@ -2625,6 +2871,9 @@ static const struct {
     {"AveragePool", h_pool_any},
     {"GlobalAveragePool", h_global_pool},
     {"GlobalMaxPool", h_global_pool},
+    {"DepthToSpace", h_depth_space},
+    {"SpaceToDepth", h_depth_space},
+    {"InstanceNormalization", h_instance_norm},
     {"BatchNormalization", h_batchnorm},
     {"Reshape", h_reshape},
     {"Flatten", h_flatten},
@@ -2642,6 +2891,7 @@ static const struct {
     {"ReduceMean", h_reduce},
     {"ReduceSum", h_reduce},
     {"ReduceMax", h_reduce},
+    {"ReduceMin", h_reduce},
     {"Resize", h_resize},
     {"Upsample", h_resize},
     {"Shape", h_shape},

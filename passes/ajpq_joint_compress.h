@@ -230,8 +230,9 @@ void ajpq_jc_act_print_summary(FILE *f, const ajpq_channel_graph_t *g,
 
 typedef struct ajpq_jc_evaluator_s ajpq_jc_evaluator_t;
 
-/* Weight of the fidelity term in the reward of labelled metrics:
- * reward = 0.1 × (metric − metric_fp32) in points − weight × mean KL(fp32 ‖ candidate). */
+/* Weight of the fidelity term in the reward of labelled metrics and of `agreement`:
+ * reward = 0.1 × (metric − metric_fp32) in points − weight × mean KL(fp32 ‖ candidate)
+ * (agreement: metric_fp32 = 100 %). */
 #define AJPQ_JC_FIDELITY_WEIGHT 1.0
 
 typedef struct {
@@ -407,15 +408,23 @@ typedef struct ajpq_jc_wq_stats_s {
    * channel over samples and output positions, zero padding included (the mean of each
    * im2col column); NULL for layers without statistics (matmul). */
   float **mean;
+  /* [n_layers] -> [kh·kw][cin]: E[x²] of the same columns (weight-clipping=hessian: the
+   * diagonal of the layer-input Hessian); NULL where mean[l] is NULL (clip) */
+  float **sqmean;
   int64_t *size;                /* [n_layers]: floats in mean[l] */
   /* sequential correction (ajpq_jc_wq_correct; docs/search.md "Weight quantization") */
-  uint8_t *correct;             /* [n_layers]: 1 = the bias of layer l is corrected */
+  /* [n_layers]: 0 = bias of layer l not corrected, 1 = corrected with the fp32 input means,
+   * AJPQ_JC_WQ_OBSERVED = corrected to the fp32 output mean with the input means observed in
+   * the quantized network (the head; ajpq_jc_wq_correct) */
+  uint8_t *correct;
   double **fp_out;              /* [n_layers][cout]: Σ_k W[c][k]·E[x_fp][k] = E[y_fp] − b */
   float **qw;                   /* [n_layers][cout·k]: masked fake-quantized weights installed */
   float **bias;                 /* [n_layers][cout]: corrected bias installed */
   int passes;                   /* observation passes over the subset (0 = fp32 means only) */
   int64_t samples;              /* calibration samples of each pass (the first ones) */
   bool own_error;               /* target W·E[x_q] instead of E[y_fp] (see ajpq_jc_wq_correct) */
+  bool debug;                   /* AJPQ_WQ_DEBUG (read once at evaluator set-up): per-pass stderr */
+  double score_shift;           /* AJPQ_JC_WQ_SCORE layers: logit shift of the installed strategy */
   /* the strategy whose biases `bias` holds (bits of every layer, concatenated); `refresh`
    * (set by the evaluator) installs another strategy and recomputes them */
   uint8_t *bits_of;
@@ -427,6 +436,7 @@ typedef struct ajpq_jc_wq_stats_s {
   int n_ex_layers;
   int *ex_to_graph;
   double **sum;
+  double **sum2;                /* Σ x² during ajpq_jc_wq_stats_collect only (clip) */
   int64_t *count;
   const ajpq_jc_actq_t *obs_actq; /* fake-quantize observed inputs like the layer does */
 } ajpq_jc_wq_stats_t;
@@ -444,6 +454,22 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, struct ajp
 void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st);
 /* True iff layer l has statistics (bias correction applies to it). */
 bool ajpq_jc_wq_has_layer(const ajpq_jc_wq_stats_t *st, int l);
+/* weight-clipping=hessian error weights of row c of layer l: h[k] = E[x_k²] of the row's
+ * canonical column k (window offset · cin_g + input channel of the row's group; K = the
+ * layer's k floats). False (h untouched) when st is NULL or layer l has no statistics
+ * (matmul layers): the caller then clips by plain MSE (docs/search.md "Weight quantization"). */
+bool ajpq_jc_wq_row_sqmean(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st, int l,
+                           int64_t c, float *h);
+/* Quantizes kept row c of layer l (symmetric, cfg->weight_clip): `row` [n] holds the row's
+ * weights at the kept columns (colk[k] != 0, k < the layer's k, in order). For
+ * weight-clipping=hessian the error weights are cfg->wq_stats's E[x²] of the same kept
+ * columns (ajpq_jc_wq_row_sqmean), plain mse when the layer has none. The one function the
+ * evaluator / masked reference (ajpq_jc_masked_weights) and the rewrite call, so masked ≡
+ * erased holds. `codes` receives n bytes. Errors: ajpq_quant_channel_clip_weighted's,
+ * RESOURCE_EXHAUSTED. */
+ajpq_status_t ajpq_jc_wq_quant_row(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                                   int l, int64_t c, const uint8_t *colk, const float *row,
+                                   int64_t n, int bits, uint8_t *codes, float *scale, float *zp);
 
 /* Σ_k (w[k] − wq[k]) · mean[k] in double: the empirical bias correction of one output
  * channel, E[w·x] − E[wq·x] (Nagel et al. ICCV 2019 §4.2). */
@@ -462,6 +488,11 @@ ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_j
  * uniform 3-bit, docs/search.md "Weight quantization"); AJPQ_WQ_PASSES=P overrides. */
 #define AJPQ_JC_WQ_PASSES 0
 #define AJPQ_JC_WQ_SAMPLES 256
+/* st->correct value of a layer corrected with observed input means (ajpq_jc_wq_correct) */
+#define AJPQ_JC_WQ_OBSERVED 2
+/* st->correct value of a head layer feeding a max-over-anchors score (evaluator): bias =
+ * b + st->score_shift, the mean fp32 − quantized max logit over the calibration set */
+#define AJPQ_JC_WQ_SCORE 3
 
 /* Empirical bias correction of every corrected layer l (st->correct; the evaluator leaves out
  * the head and the layers reading the model input), optionally sequential (Nagel et al. ICCV
@@ -480,7 +511,7 @@ ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats
                                  const ajpq_jc_actq_t *actq, int64_t batch, const float *inputs,
                                  int64_t in_numel);
 
-/* Weight-quantization settings of a strategy file: {"weights": {"clipping": "mse|minmax|auto",
+/* Weight-quantization settings of a strategy file: {"weights": {"clipping": "mse|minmax|auto|hessian",
  * "bias_correction": true|false}} (docs/search.md "Weight quantization"), written by
  * joint-compress strategy-out= so ajpq-apply-strategy reproduces the search's module without
  * the options being passed again. */

@@ -47,9 +47,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "skip-layers", .kind = AJPQ_OPT_LIST, .default_value = "",
      .help = "Layers kept in float (glob)", .list_elem = AJPQ_OPT_STRING},
     {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM,
-     .help = "Per-channel weight range: mse, minmax or auto (default: the strategy file's, else "
-             "mse)",
-     .enum_values = "mse|minmax|auto"},
+     .help = "Per-channel weight range: mse, minmax, auto or hessian (default: the strategy "
+             "file's, else hessian)",
+     .enum_values = "mse|minmax|auto|hessian"},
     {.name = "bias-correction", .kind = AJPQ_OPT_BOOL,
      .help = "Bias correction (needs calibration; off without) (default: the strategy file's, "
              "else true)"},
@@ -156,9 +156,9 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
     goto done;
   }
   /* weight settings (wq): explicit options win, else the strategy file's record, else the
-   * joint-compress defaults (mse, true) */
+   * joint-compress defaults (hessian, true) */
   bool wq_present = false, wq_bc = true;
-  int wq_clip = AJPQ_WCLIP_MSE;
+  int wq_clip = AJPQ_WCLIP_HESSIAN;
   st = ajpq_jc_wq_settings_read(path, &wq_present, &wq_clip, &wq_bc);
   if (st) {
     err_status(func, st);
@@ -186,7 +186,10 @@ static bool run_apply(MlirOperation op, const ajpq_pass_options_t *o, void *ctx)
   }
   if (!calibration[0])
     cfg.bias_correction = false; /* wq: needs the calibration means; none given or recorded */
-  if (cfg.act_bits < 32 || cfg.bias_correction) {
+  /* clip: weight-clipping=hessian needs the calibration E[x²]; without a calibration set it
+   * clips by plain mse (docs/search.md "Weight quantization") */
+  bool want_stats = cfg.weight_clip == AJPQ_WCLIP_HESSIAN && calibration[0];
+  if (cfg.act_bits < 32 || cfg.bias_correction || want_stats) {
     if (!calibration[0]) {
       err_at(func, "ajpq-apply-strategy: act-bits < 32 needs calibration=… for the activation "
                    "ranges (or act-bits=32 to keep activations in float)");

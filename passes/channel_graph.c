@@ -48,6 +48,24 @@ static MlirOperation defining_op(MlirValue v) {
   return null;
 }
 
+/* True if v is a constant: a tosa.const, or a tosa.reshape chain over one. The importer
+ * reshapes a lower-rank operand before broadcasting it (docs/import.md), so a [C] bias of a
+ * [1,T,C] matmul result arrives as tosa.reshape(tosa.const [C]) -> [1,1,C] (PP-OCRv4 rec's
+ * MLP biases); the rewrite slices such a chain like a plain constant (slice_const). */
+static bool is_const_value(MlirValue v) {
+  for (int hop = 0; hop < 16; hop++) {
+    if (!mlirValueIsAOpResult(v))
+      return false;
+    MlirOperation d = mlirOpResultGetOwner(v);
+    if (op_is(d, "tosa.const"))
+      return true;
+    if (!op_is(d, "tosa.reshape"))
+      return false;
+    v = mlirOperationGetOperand(d, 0);
+  }
+  return false;
+}
+
 /* Reads a tosa.const f32 tensor into a malloc'd array (n elements). */
 static bool read_const_f32(MlirValue v, float **out, int64_t *n) {
   MlirOperation d = defining_op(v);
@@ -737,8 +755,7 @@ static void do_op(builder_t *b, MlirOperation op) {
         continue;
       int64_t vd[8];
       int rv = value_shape(v, vd, 8);
-      MlirOperation d = defining_op(v);
-      bool is_const = !mlirOperationIsNull(d) && op_is(d, "tosa.const");
+      bool is_const = is_const_value(v);
       if (!is_const && rv == rr && vd[first->axis] == first->size)
         pin(b, first->ids, first->size, "combined with an untracked value");
     }
@@ -854,8 +871,7 @@ static void do_op(builder_t *b, MlirOperation op) {
         int rv = value_shape(v, vd, 8);
         int64_t w = rv > axis ? vd[axis] : 0;
         chanmap_t *m = vmap_get(&b->vm, v);
-        MlirOperation d = defining_op(v);
-        bool is_const = !mlirOperationIsNull(d) && op_is(d, "tosa.const");
+        bool is_const = is_const_value(v);
         for (int64_t j = 0; j < w && off + j < n; j++) {
           if (m && m->axis == axis && m->size == w)
             ids[off + j] = m->ids[j];

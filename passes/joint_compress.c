@@ -46,10 +46,11 @@ static const ajpq_pass_option_t k_options[] = {
              "name globs, 'head' (the output layers) or 'none'", .list_elem = AJPQ_OPT_STRING},
     {.name = "importance", .kind = AJPQ_OPT_ENUM, .default_value = "l1",
      .help = "Channel importance criterion", .enum_values = "l1|l2"},
-    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "mse",
+    {.name = "weight-clipping", .kind = AJPQ_OPT_ENUM, .default_value = "hessian",
      .help = "Per-channel weight range: mse (clip ratio minimising the squared error), minmax, "
-             "or auto (mse at <= 4 bits, minmax above)",
-     .enum_values = "mse|minmax|auto"},
+             "auto (mse at <= 4 bits, minmax above) or hessian (mse weighted by the calibration "
+             "E[x^2] of each input column)",
+     .enum_values = "mse|minmax|auto|hessian"},
     {.name = "bias-correction", .kind = AJPQ_OPT_BOOL, .default_value = "true",
      .help = "Add E[W x] - E[Q(W) x] (calibration means) to each conv bias (not the head and "
              "the layers reading the model input)"},
@@ -381,6 +382,9 @@ ajpq_channel_graph_t *ajpq_jc_prepare(MlirOperation op, const ajpq_pass_options_
     cfg->weight_clip = AJPQ_WCLIP_MSE;
   if (ajpq_opt_has(o, "weight-clipping") && !strcmp(ajpq_opt_string(o, "weight-clipping"), "auto"))
     cfg->weight_clip = AJPQ_WCLIP_AUTO;
+  if (ajpq_opt_has(o, "weight-clipping") &&
+      !strcmp(ajpq_opt_string(o, "weight-clipping"), "hessian"))
+    cfg->weight_clip = AJPQ_WCLIP_HESSIAN;
   cfg->bias_correction = ajpq_opt_has(o, "bias-correction") && ajpq_opt_bool(o, "bias-correction");
   cfg->wq_stats = NULL;
   cfg->skip = calloc((size_t)g->n_layers, 1);

@@ -414,8 +414,7 @@ ajpq_status_t ajpq_jc_masked_weights(const ajpq_channel_graph_t *g, const ajpq_j
         tmp[n++] = L->weights[c * K + k];
     float scale, zp;
     if (n > 0 && b < AJPQ_COSTMODEL_FLOAT_BITS) {
-      st = ajpq_quant_channel_clip(tmp, n, b, AJPQ_QSCHEME_SYMMETRIC,
-                                   (ajpq_wclip_t)cfg->weight_clip, codes, &scale, &zp);
+      st = ajpq_jc_wq_quant_row(g, cfg, l, c, colk, tmp, n, b, codes, &scale, &zp);
       if (st)
         break;
       ajpq_dequant_channel(codes, n, scale, zp, tmp);

@@ -7,12 +7,14 @@
  *
  * Rewards (design decision, after HAQ): labelled metrics
  * 0.1 × (metric − metric_fp32) in points (percent); `agreement`
- * 0.1 × (agreement% − 100); `kl` −mean KL(fp32 ‖ candidate). Always finite.
+ * 0.1 × (agreement% − 100); both minus the fidelity term mean KL(fp32 ‖ candidate);
+ * `kl` −mean KL(fp32 ‖ candidate). Always finite.
  */
 #include "ajpq_dialect.h"
 #include "ajpq_joint_compress.h"
 #include "executor/ajpq_executor.h"
 #include "io/ajpq_io.h"
+#include "ajpq_metrics.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
@@ -89,6 +91,38 @@ static bool mark_head_layers(const ajpq_channel_graph_t *g, uint8_t *mark, int *
   }
   free(seen);
   return !oom;
+}
+
+/* Score shift (wq): true iff value v is, element for element, the output of head layers moved
+ * by shape ops only (tosa.reshape / transpose / concat / identity), so that adding δ to those
+ * layers' biases adds δ to every element of v; marks those layers in mark[] (head[l] set and
+ * statistics present, i.e. conv / depthwise with a bias operand in the executor). Bounded
+ * depth: deeper chains count as not shift-equivariant. */
+static bool shifted_by_heads(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *wq,
+                             const uint8_t *head, MlirValue v, uint8_t *mark, int depth) {
+  if (depth > 64 || !mlirValueIsAOpResult(v))
+    return false; /* a function argument: not a layer output */
+  MlirOperation op = mlirOpResultGetOwner(v);
+  for (int l = 0; l < g->n_layers; l++)
+    if (mlirOperationEqual(g->layers[l].op, op)) {
+      if (!head[l] || !ajpq_jc_wq_has_layer(wq, l))
+        return false;
+      mark[l] = 1;
+      return true;
+    }
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  static const char *const k_follow0[] = {"tosa.reshape", "tosa.transpose", "tosa.identity"};
+  for (size_t i = 0; i < sizeof k_follow0 / sizeof k_follow0[0]; i++)
+    if (name.length == strlen(k_follow0[i]) && !memcmp(name.data, k_follow0[i], name.length))
+      return shifted_by_heads(g, wq, head, mlirOperationGetOperand(op, 0), mark, depth + 1);
+  if (name.length == strlen("tosa.concat") && !memcmp(name.data, "tosa.concat", name.length)) {
+    intptr_t k = mlirOperationGetNumOperands(op);
+    for (intptr_t i = 0; i < k; i++)
+      if (!shifted_by_heads(g, wq, head, mlirOperationGetOperand(op, i), mark, depth + 1))
+        return false;
+    return k > 0;
+  }
+  return false;
 }
 
 bool ajpq_jc_act_skip_select(const ajpq_channel_graph_t *g, const ajpq_pass_options_t *o,
@@ -351,6 +385,7 @@ struct ajpq_jc_evaluator_s {
   uint8_t *in_kept;   /* scratch [max cin] */
   ajpq_jc_wq_stats_t *wq; /* layer-input statistics for bias correction, or NULL (wq) */
   float *bbuf;            /* corrected bias scratch [max cout] (wq) */
+  double *ref_maxlogit;   /* score shift (wq): fp32 max scored logit per sample [n], or NULL */
 };
 
 static const char *const k_metrics[] = {"top1", "top5", "accuracy", "auc", "agreement", "kl",
@@ -392,6 +427,7 @@ void ajpq_jc_evaluator_destroy(ajpq_jc_evaluator_t *e) {
   free(e->wbuf);
   free(e->actq);
   ajpq_jc_wq_stats_free(e->wq);
+  free(e->ref_maxlogit);
   free(e->bbuf);
   if (e->last_bits)
     for (int l = 0; l < e->g->n_layers; l++)
@@ -428,8 +464,6 @@ static void parse_kv(const char *text, char *data, char *labels, char *metric, s
       p++;
   }
 }
-
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* Squared fake-quantization error of the histogram for one candidate range. */
 static double hist_mse(const uint64_t *hist, int bins, double lo, double w, float clo, float chi,
@@ -503,7 +537,7 @@ ajpq_status_t ajpq_jc_act_range_choose(ajpq_jc_act_calib_t method, const uint64_
 }
 
 static ajpq_status_t run_all(ajpq_jc_evaluator_t *e, float *mins, float *maxs);
-static double sample_score(const ajpq_jc_evaluator_t *e, int64_t s);
+static ajpq_status_t detector_scores(const ajpq_jc_evaluator_t *e, double *score);
 
 /* Development aid (AJPQ_ACTQ_DEBUG=2, docs/search.md "Activation calibration"): runs the
  * calibration set once with the activation quantization just configured (fp32 weights) and
@@ -512,8 +546,9 @@ static double sample_score(const ajpq_jc_evaluator_t *e, int64_t s);
 static ajpq_status_t debug_compare(ajpq_jc_evaluator_t *e) {
   float **ref = calloc((size_t)e->n_out, sizeof(float *));
   double *sref = malloc((size_t)e->n * sizeof(double));
+  double *sq = malloc((size_t)e->n * sizeof(double));
   ajpq_status_t st = NULL;
-  if (!ref || !sref)
+  if (!ref || !sref || !sq)
     st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   for (int o = 0; !st && o < e->n_out; o++) {
     ref[o] = malloc((size_t)(e->n * e->out_numel[o]) * sizeof(float));
@@ -523,10 +558,12 @@ static ajpq_status_t debug_compare(ajpq_jc_evaluator_t *e) {
       memcpy(ref[o], e->outputs[o], (size_t)(e->n * e->out_numel[o]) * sizeof(float));
   }
   bool det = e->post == AJPQ_POSTPROCESS_MAX_SIGMOID;
-  for (int64_t s = 0; !st && det && s < e->n; s++)
-    sref[s] = sample_score(e, s);
+  if (!st && det)
+    st = detector_scores(e, sref);
   if (!st)
     st = run_all(e, NULL, NULL);
+  if (!st && det)
+    st = detector_scores(e, sq);
   for (int o = 0; !st && o < e->n_out; o++) {
     double md = 0, mr = 0, se = 0, sr = 0;
     for (int64_t i = 0; i < e->n * e->out_numel[o]; i++) {
@@ -541,7 +578,7 @@ static ajpq_status_t debug_compare(ajpq_jc_evaluator_t *e) {
   }
   for (int64_t s = 0; !st && det && s < e->n; s++)
     fprintf(stderr, "actq sample %lld label %lld score fp32 %.4f quantized %.4f\n", (long long)s,
-            e->labels ? (long long)e->labels[s] : -1LL, sref[s], sample_score(e, s));
+            e->labels ? (long long)e->labels[s] : -1LL, sref[s], sq[s]);
   for (int o = 0; ref && o < e->n_out; o++) {
     if (ref[o])
       memcpy(e->outputs[o], ref[o], (size_t)(e->n * e->out_numel[o]) * sizeof(float));
@@ -549,6 +586,7 @@ static ajpq_status_t debug_compare(ajpq_jc_evaluator_t *e) {
   }
   free(ref);
   free(sref);
+  free(sq);
   return st;
 }
 
@@ -568,183 +606,106 @@ static ajpq_status_t run_all(ajpq_jc_evaluator_t *e, float *mins, float *maxs) {
   return NULL;
 }
 
-/* Per-sample score (max_sigmoid) or class vector. */
-static double sample_score(const ajpq_jc_evaluator_t *e, int64_t s) {
-  double best = -INFINITY;
-  for (int i = 0; i < e->n_post; i++) {
-    int o = e->post_outputs[i];
-    const float *v = e->outputs[o] + s * e->out_numel[o];
-    for (int64_t j = 0; j < e->out_numel[o]; j++) {
-      double p = sigmoid(v[j]);
-      if (p > best)
-        best = p;
-    }
-  }
-  return best;
+/* Detector scores of the current e->outputs (metrics/ajpq_metrics.h, max_sigmoid over the
+ * manifest's postprocess outputs): score [n]. */
+static ajpq_status_t detector_scores(const ajpq_jc_evaluator_t *e, double *score) {
+  return ajpq_metrics_max_sigmoid((const float *const *)e->outputs, e->out_numel, e->n_out,
+                                  e->post_outputs, e->n_post, e->n, score);
 }
 
-static int64_t argmax(const float *v, int64_t n) {
-  int64_t b = 0;
-  for (int64_t i = 1; i < n; i++)
-    if (v[i] > v[b])
-      b = i;
-  return b;
-}
-
-static void softmax(const float *v, int64_t n, double *p, bool already) {
-  if (already) {
-    double s = 0;
-    for (int64_t i = 0; i < n; i++)
-      s += p[i] = v[i] > 0 ? v[i] : 0;
-    for (int64_t i = 0; i < n; i++)
-      p[i] = s > 0 ? p[i] / s : 1.0 / (double)n;
-    return;
-  }
-  double m = v[0], s = 0;
-  for (int64_t i = 1; i < n; i++)
-    if (v[i] > m)
-      m = v[i];
-  for (int64_t i = 0; i < n; i++)
-    s += p[i] = exp(v[i] - m);
-  for (int64_t i = 0; i < n; i++)
-    p[i] /= s;
-}
-
-static double auc(const double *score, const int64_t *lab, int64_t n) {
-  /* Mann–Whitney U with ties counted half (O(n^2), n is a calibration set) */
-  double pos = 0, neg = 0, u = 0;
-  for (int64_t i = 0; i < n; i++) {
-    if (lab[i])
-      pos += 1;
-    else
-      neg += 1;
-  }
-  if (pos == 0 || neg == 0)
-    return 0.5;
-  for (int64_t i = 0; i < n; i++) {
-    if (!lab[i])
-      continue;
-    for (int64_t j = 0; j < n; j++)
-      if (!lab[j])
-        u += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
-  }
-  return u / (pos * neg);
-}
-
-/* metric=nmse (qa): label-free fidelity of every output value, for models whose outputs are
- * not one [classes] row (score maps, embeddings, sequences, a single probability): the mean
- * over graph outputs of sum (y - y_fp32)^2 / sum y_fp32^2 over the calibration set (plain MSE
- * for an all-zero output). ajpq-runner --metric nmse computes the same. */
-static double score_nmse(ajpq_jc_evaluator_t *e, bool set_ref) {
-  if (set_ref) {
-    if (!e->ref_dense)
-      e->ref_dense = calloc((size_t)e->n_out, sizeof(float *));
-    if (!e->ref_dense)
-      return NAN;
-    for (int o = 0; o < e->n_out; o++) {
-      size_t bytes = (size_t)(e->n * e->out_numel[o]) * sizeof(float);
-      free(e->ref_dense[o]);
-      e->ref_dense[o] = malloc(bytes ? bytes : 1);
-      if (!e->ref_dense[o])
-        return NAN;
-      memcpy(e->ref_dense[o], e->outputs[o], bytes);
-    }
-    return 0.0;
-  }
-  double acc = 0;
-  for (int o = 0; o < e->n_out; o++) {
-    int64_t cnt = e->n * e->out_numel[o];
-    double err = 0, ref = 0;
-    for (int64_t j = 0; j < cnt; j++) {
-      double d = (double)e->outputs[o][j] - e->ref_dense[o][j];
-      err += d * d;
-      ref += (double)e->ref_dense[o][j] * e->ref_dense[o][j];
-    }
-    acc += ref > 0 ? err / ref : err / (double)(cnt > 0 ? cnt : 1);
-  }
-  return acc / (e->n_out > 0 ? e->n_out : 1);
-}
-
-/* Metric of the current e->outputs (ref: fp32 references are set). */
-static double score_metric(ajpq_jc_evaluator_t *e, bool set_ref) {
-  const char *m = e->metric;
+/* Metric `m` of the current e->outputs into *out; the formulas are metrics/ajpq_metrics.h's, the
+ * same as ajpq-runner reports. set_ref: the outputs are the fp32 model's and become the
+ * reference of agreement / kl / nmse (which then read 1, 0, 0). The KL clamps are coarser than
+ * the runner's (Bernoulli scores at 1e-7, class probabilities floored at 1e-12) so that one
+ * saturated sample cannot dominate the reward. Errors: NaN outputs (the metrics reject them),
+ * an undefined AUC (one class), out of memory. */
+static ajpq_status_t score_metric(ajpq_jc_evaluator_t *e, const char *m, bool set_ref,
+                                  double *out) {
   int64_t n = e->n;
-  if (!strcmp(m, "nmse"))
-    return score_nmse(e, set_ref);
-  if (e->post == AJPQ_POSTPROCESS_MAX_SIGMOID) {
+  ajpq_status_t st = NULL;
+  double r = 0;
+  if (!strcmp(m, "nmse")) {
+    /* metric=nmse (qa): label-free fidelity of every output value, for models whose outputs are
+     * not one [classes] row (score maps, embeddings, sequences, a single probability) */
+    if (set_ref) {
+      if (!e->ref_dense && !(e->ref_dense = calloc((size_t)e->n_out, sizeof(float *))))
+        return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      for (int o = 0; o < e->n_out; o++) {
+        size_t bytes = (size_t)(e->n * e->out_numel[o]) * sizeof(float);
+        free(e->ref_dense[o]);
+        if (!(e->ref_dense[o] = malloc(bytes ? bytes : 1)))
+          return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+        memcpy(e->ref_dense[o], e->outputs[o], bytes);
+      }
+      *out = 0.0;
+      return NULL;
+    }
+    int64_t *cnt = malloc((size_t)(e->n_out > 0 ? e->n_out : 1) * sizeof(int64_t));
+    if (!cnt)
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    for (int o = 0; o < e->n_out; o++)
+      cnt[o] = n * e->out_numel[o]; /* every calibration sample, every element */
+    st = ajpq_metrics_nmse((const float *const *)e->outputs, (const float *const *)e->ref_dense,
+                           cnt, e->n_out, &r);
+    free(cnt);
+  } else if (e->post == AJPQ_POSTPROCESS_MAX_SIGMOID) {
     double *sc = malloc((size_t)n * sizeof(double));
     if (!sc)
-      return NAN;
-    for (int64_t s = 0; s < n; s++)
-      sc[s] = sample_score(e, s);
-    double r = 0;
-    if (!strcmp(m, "auc")) {
-      r = auc(sc, e->labels, n);
-    } else if (!strcmp(m, "accuracy")) {
-      for (int64_t s = 0; s < n; s++)
-        r += (sc[s] >= e->threshold) == (e->labels[s] != 0);
-      r /= (double)n;
-    } else if (!strcmp(m, "agreement")) {
-      if (!set_ref)
-        for (int64_t s = 0; s < n; s++)
-          r += (sc[s] >= e->threshold) == (e->ref_score[s] >= e->threshold);
-      r = set_ref ? 1.0 : r / (double)n;
-    } else { /* kl, binary */
-      if (!set_ref)
-        for (int64_t s = 0; s < n; s++) {
-          double p = fmin(fmax(e->ref_score[s], 1e-7), 1 - 1e-7);
-          double q = fmin(fmax(sc[s], 1e-7), 1 - 1e-7);
-          r += p * log(p / q) + (1 - p) * log((1 - p) / (1 - q));
-        }
-      r = set_ref ? 0.0 : r / (double)n;
-    }
-    if (set_ref) {
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    st = detector_scores(e, sc);
+    if (!st && !strcmp(m, "auc"))
+      st = ajpq_metrics_auc(sc, e->labels, n, &r);
+    else if (!st && !strcmp(m, "accuracy"))
+      st = ajpq_metrics_threshold_accuracy(sc, e->labels, n, e->threshold, &r);
+    else if (!st && set_ref) /* agreement, kl of the fp32 model with itself */
+      r = !strcmp(m, "agreement") ? 1.0 : 0.0;
+    else if (!st && !strcmp(m, "agreement"))
+      st = ajpq_metrics_threshold_agreement(sc, e->ref_score, n, e->threshold, &r);
+    else if (!st) /* kl, binary */
+      st = ajpq_metrics_kl_bernoulli(e->ref_score, sc, n, 1e-7, &r);
+    if (!st && set_ref) {
       free(e->ref_score);
       e->ref_score = sc;
     } else {
       free(sc);
     }
-    return r;
-  }
-  /* logits / probabilities on output post_outputs[0] */
-  int o = e->post_outputs[0];
-  int64_t C = e->out_numel[o];
-  bool probs = e->post == AJPQ_POSTPROCESS_PROBABILITIES;
-  double r = 0;
-  double *p = malloc((size_t)C * sizeof(double)), *q = malloc((size_t)C * sizeof(double));
-  if (!p || !q) {
-    free(p);
-    free(q);
-    return NAN;
-  }
-  for (int64_t s = 0; s < n; s++) {
-    const float *v = e->outputs[o] + s * C;
-    if (!strcmp(m, "top1")) {
-      r += argmax(v, C) == e->labels[s];
-    } else if (!strcmp(m, "top5")) {
-      int64_t lab = e->labels[s], better = 0;
-      for (int64_t c = 0; c < C; c++)
-        better += v[c] > v[lab];
-      r += better < 5;
-    } else if (!strcmp(m, "agreement")) {
-      r += set_ref ? 1 : argmax(v, C) == argmax(e->ref_logits + s * C, C);
-    } else if (!set_ref) { /* kl */
-      softmax(e->ref_logits + s * C, C, p, probs);
-      softmax(v, C, q, probs);
-      for (int64_t c = 0; c < C; c++)
-        if (p[c] > 0)
-          r += p[c] * log(p[c] / fmax(q[c], 1e-12));
+  } else { /* logits / probabilities on output post_outputs[0] */
+    int o = e->post_outputs[0];
+    int64_t C = e->out_numel[o];
+    const float *v = e->outputs[o];
+    if (!strcmp(m, "top1") || !strcmp(m, "top5"))
+      st = ajpq_metrics_topk(v, n, C, e->labels, !strcmp(m, "top1") ? 1 : 5, &r);
+    else if (set_ref) /* agreement, kl of the fp32 model with itself */
+      r = !strcmp(m, "agreement") ? 1.0 : 0.0;
+    else if (!strcmp(m, "agreement"))
+      st = ajpq_metrics_argmax_agreement(v, e->ref_logits, n, C, &r);
+    else /* kl */
+      st = ajpq_metrics_kl_classes(e->ref_logits, v, n, C,
+                                   e->post == AJPQ_POSTPROCESS_PROBABILITIES, 1e-12, &r);
+    if (!st && set_ref) {
+      free(e->ref_logits);
+      e->ref_logits = malloc((size_t)(n * C) * sizeof(float));
+      if (!e->ref_logits)
+        return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      memcpy(e->ref_logits, v, (size_t)(n * C) * sizeof(float));
     }
   }
-  free(p);
-  free(q);
-  if (set_ref) {
-    free(e->ref_logits);
-    e->ref_logits = malloc((size_t)(n * C) * sizeof(float));
-    if (e->ref_logits)
-      memcpy(e->ref_logits, e->outputs[o], (size_t)(n * C) * sizeof(float));
+  if (!st)
+    *out = r;
+  return st;
+}
+
+/* score_metric of a candidate: NaN outputs (ajpq_metrics_* report AJPQ_INVALID_ARGUMENT; the
+ * labels and shapes were checked at set-up) are a collapsed candidate, scored NaN, which
+ * reward_of turns into the worst finite reward. Other errors propagate. */
+static ajpq_status_t score_candidate(ajpq_jc_evaluator_t *e, const char *m, double *out) {
+  ajpq_status_t st = score_metric(e, m, false, out);
+  if (ajpq_status_code(st) == AJPQ_INVALID_ARGUMENT) {
+    ajpq_status_free(st);
+    *out = NAN;
+    return NULL;
   }
-  return r / (double)n;
+  return st;
 }
 
 double ajpq_jc_evaluator_metric_fp32(const ajpq_jc_evaluator_t *e) { return e->metric_fp32; }
@@ -787,7 +748,10 @@ static ajpq_status_t install_strategy(ajpq_jc_evaluator_t *e, const ajpq_jc_stra
         !memcmp(e->last_in[l], e->in_kept, (size_t)L->desc.cin))
       continue;
     e->last_valid[l] = 0;
-    st = ajpq_jc_masked_weights(g, e->cfg, s, erased, l, e->wbuf);
+    /* clip: the evaluator's own statistics, whatever the caller set (hessian clipping) */
+    ajpq_jc_config_t cl = *e->cfg;
+    cl.wq_stats = e->wq;
+    st = ajpq_jc_masked_weights(g, &cl, s, erased, l, e->wbuf);
     if (!st)
       st = ajpq_executor_set_weights(e->ex, e->ex_layer[l], e->wbuf);
     if (!st && ajpq_jc_wq_corrects(e->wq, l)) /* kept for the bias correction below */
@@ -811,8 +775,68 @@ static ajpq_status_t install_strategy(ajpq_jc_evaluator_t *e, const ajpq_jc_stra
   return st;
 }
 
+/* Max over every scored logit (the manifest's postprocess outputs) of sample s: the quantity
+ * max_sigmoid thresholds, before the sigmoid (monotone). NaNs are skipped (the metric reports
+ * them). */
+static double max_scored_logit(const ajpq_jc_evaluator_t *e, int64_t s) {
+  double m = -INFINITY;
+  for (int j = 0; j < e->n_post; j++) {
+    int o = e->post_outputs[j];
+    const float *x = e->outputs[o] + s * e->out_numel[o];
+    for (int64_t i = 0; i < e->out_numel[o]; i++)
+      m = x[i] > m ? x[i] : m;
+  }
+  return m;
+}
+
+/* Score shift (wq; docs/search.md "Weight quantization", "Score shift"): after a run of the
+ * quantized candidate, δ = mean over the calibration samples of (fp32 − quantized) max scored
+ * logit — the empirical bias correction of Nagel et al. (ICCV 2019 §4.2) applied to the
+ * quantity the detector's threshold reads, the max over anchors, which commutes with a common
+ * shift: max(y + δ) = max(y) + δ. Every scored output is a head layer's output moved by shape
+ * ops only (checked at set-up), so δ added to those layers' biases (AJPQ_JC_WQ_SCORE) adds δ
+ * to every scored logit: the evaluator adds it to e->outputs (instead of a second run) and
+ * installs the shifted biases, which the rewrite takes (ajpq_jc_wq_bias_for). */
+static ajpq_status_t apply_score_shift(ajpq_jc_evaluator_t *e) {
+  ajpq_jc_wq_stats_t *st = e->wq;
+  if (!e->ref_maxlogit || !st || !e->cfg->bias_correction)
+    return NULL;
+  double d = 0.0;
+  for (int64_t s = 0; s < e->n; s++)
+    d += e->ref_maxlogit[s] - max_scored_logit(e, s);
+  d /= (double)e->n;
+  if (!isfinite(d)) /* a collapsed candidate: left as it is, its metric says so */
+    d = 0.0;
+  const float df = (float)d;
+  for (int j = 0; j < e->n_post; j++) {
+    int o = e->post_outputs[j];
+    bool dup = false; /* an output listed twice is shifted once */
+    for (int i = 0; i < j; i++)
+      dup = dup || e->post_outputs[i] == o;
+    for (int64_t i = 0; !dup && i < e->n * e->out_numel[o]; i++)
+      e->outputs[o][i] += df;
+  }
+  const ajpq_channel_graph_t *g = e->g;
+  for (int l = 0; l < g->n_layers; l++) {
+    if (!ajpq_jc_wq_corrects(st, l) || st->correct[l] != AJPQ_JC_WQ_SCORE)
+      continue;
+    for (int64_t c = 0; c < g->layers[l].desc.cout; c++)
+      st->bias[l][c] = (g->layers[l].bias ? g->layers[l].bias[c] : 0.0f) + df;
+    AJPQ_RETURN_IF_ERROR(ajpq_executor_set_bias(e->ex, e->ex_layer[l], st->bias[l]));
+  }
+  st->score_shift = df;
+  return NULL;
+}
+
+/* The shifted biases depend on the candidate's outputs: refreshing runs it (wq). */
 static ajpq_status_t wq_refresh(void *owner, const ajpq_jc_strategy_t *s) {
-  return install_strategy(owner, s);
+  ajpq_jc_evaluator_t *e = owner;
+  ajpq_status_t st = install_strategy(e, s);
+  if (!st && e->ref_maxlogit)
+    st = run_all(e, NULL, NULL);
+  if (!st)
+    st = apply_score_shift(e);
+  return st;
 }
 
 ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, double *reward,
@@ -821,26 +845,78 @@ ajpq_status_t ajpq_jc_evaluator_reward(void *user, const ajpq_jc_strategy_t *s, 
   ajpq_status_t st = install_strategy(e, s);
   if (!st)
     st = run_all(e, NULL, NULL);
+  if (!st)
+    st = apply_score_shift(e);
   if (st)
     return st;
-  double m = score_metric(e, false);
+  double m;
+  st = score_candidate(e, e->metric, &m);
+  if (st)
+    return st;
   *metric = m;
   double r = reward_of(e, m);
-  if (strcmp(e->metric, "kl") && strcmp(e->metric, "agreement") && strcmp(e->metric, "nmse")) {
-    /* labelled metric: add the label-free fidelity term −KL(fp32 ‖ candidate)
-     * (docs/search.md "Reward"): dense where accuracy on a small calibration
-     * set is flat */
-    char saved[sizeof e->metric];
-    memcpy(saved, e->metric, sizeof saved);
-    snprintf(e->metric, sizeof e->metric, "kl");
-    double kl = score_metric(e, false);
-    memcpy(e->metric, saved, sizeof saved);
+  if (strcmp(e->metric, "kl") && strcmp(e->metric, "nmse")) {
+    /* labelled metric or agreement: add the label-free fidelity term −KL(fp32 ‖ candidate)
+     * (docs/search.md "Reward"): dense where accuracy (or agreement) on a small calibration
+     * set is flat — with agreement alone every candidate that keeps the argmax scored 0, so
+     * an outside classifier (PP-OCR cls) gave the agents and the refinement no signal */
+    double kl;
+    st = score_candidate(e, "kl", &kl);
+    if (st)
+      return st;
     r -= AJPQ_JC_FIDELITY_WEIGHT * kl;
     if (!isfinite(r))
       r = -1e3;
   }
   *reward = r;
   return NULL;
+}
+
+/* The AJPQ_WQ_* bias-correction development aids (docs/search.md "Weight quantization"), read
+ * once at evaluator set-up: the evaluator applies them to its ajpq_jc_wq_stats_t, and
+ * AJPQ_WQ_DEBUG travels as stats->debug, so nothing reads the environment while candidates are
+ * scored. */
+typedef struct {
+  bool set_passes, set_only, set_own;
+  int passes;            /* AJPQ_WQ_PASSES=P: observation passes (sequential correction) */
+  int only_lo, only_hi;  /* AJPQ_WQ_ONLY=A[-B]: correct only layers A..B */
+  bool own_error;        /* AJPQ_WQ_OWN=1: own-error target */
+  long long samples;     /* AJPQ_WQ_SAMPLES=N (> 0 and below the set: the pass subset) */
+  int head;              /* AJPQ_WQ_HEAD=0|1|2: head not corrected / fp32 means / observed; -1 unset */
+  bool first;            /* AJPQ_WQ_FIRST=1: correct the layers reading the model input */
+  bool debug;            /* AJPQ_WQ_DEBUG set: per-layer and per-pass diagnostics on stderr */
+} wq_dev_knobs_t;
+
+/* Fills *k from the environment and warns (stderr) about every aid that changes results: they
+ * are never silent. */
+static void wq_dev_knobs_read(wq_dev_knobs_t *k) {
+  static const char *const k_wq_env[] = {"AJPQ_WQ_PASSES", "AJPQ_WQ_OWN", "AJPQ_WQ_SAMPLES",
+                                         "AJPQ_WQ_ONLY", "AJPQ_WQ_HEAD", "AJPQ_WQ_FIRST"};
+  memset(k, 0, sizeof *k);
+  for (size_t i = 0; i < sizeof k_wq_env / sizeof k_wq_env[0]; i++)
+    if (getenv(k_wq_env[i]))
+      fprintf(stderr, "warning: %s=%s: bias-correction development aid set (results differ "
+              "from a normal run)\n", k_wq_env[i], getenv(k_wq_env[i]));
+  const char *ev;
+  if ((ev = getenv("AJPQ_WQ_PASSES"))) {
+    k->set_passes = true;
+    k->passes = atoi(ev);
+  }
+  if ((ev = getenv("AJPQ_WQ_ONLY"))) {
+    k->set_only = true;
+    k->only_lo = k->only_hi = -1;
+    if (sscanf(ev, "%d-%d", &k->only_lo, &k->only_hi) < 2)
+      k->only_hi = k->only_lo;
+  }
+  if ((ev = getenv("AJPQ_WQ_OWN"))) {
+    k->set_own = true;
+    k->own_error = atoi(ev) != 0;
+  }
+  if ((ev = getenv("AJPQ_WQ_SAMPLES")))
+    k->samples = atoll(ev);
+  k->head = (ev = getenv("AJPQ_WQ_HEAD")) ? atoi(ev) : -1;
+  k->first = (ev = getenv("AJPQ_WQ_FIRST")) && atoi(ev);
+  k->debug = getenv("AJPQ_WQ_DEBUG") != NULL;
 }
 
 ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_graph_t *g,
@@ -1184,7 +1260,8 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     maxs[j] = -INFINITY;
   }
   st = run_all(e, mins, maxs);
-  if (!st && cfg->bias_correction) { /* fp32 layer-input means (weight quantization) */
+  /* fp32 layer-input means (weight quantization), and E[x²] for weight-clipping=hessian */
+  if (!st && (cfg->bias_correction || cfg->weight_clip == AJPQ_WCLIP_HESSIAN)) {
     int64_t cmax = 1;
     for (int l = 0; l < g->n_layers; l++)
       if (g->layers[l].desc.cout > cmax)
@@ -1195,8 +1272,13 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
                  : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   }
   if (!st) {
-    double ref = score_metric(e, true);
-    e->metric_fp32 = metric_labelled(mname) ? score_metric(e, false) : ref;
+    double ref = 0;
+    st = score_metric(e, e->metric, true, &ref);
+    e->metric_fp32 = ref;
+    if (!st && metric_labelled(mname))
+      st = score_metric(e, e->metric, false, &e->metric_fp32);
+    if (st)
+      st = ajpq_status_annotate(st, "metric '%s' of the fp32 model", mname);
     if (!strcmp(mname, "agreement"))
       e->metric_fp32 = 1.0;
     if (!strcmp(mname, "kl") || !strcmp(mname, "nmse"))
@@ -1273,44 +1355,34 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
     e->wq->owner = e;
     if (e->wq->samples > e->n)
       e->wq->samples = e->n;
-    /* development aids (docs/search.md "Weight quantization"; they change results, so never
-     * silently): AJPQ_WQ_PASSES=P observation passes (sequential correction),
-     * AJPQ_WQ_OWN=1 own-error target, AJPQ_WQ_SAMPLES=N pass subset, AJPQ_WQ_ONLY=A[-B]
-     * correct only layers A..B, AJPQ_WQ_HEAD=1 / AJPQ_WQ_FIRST=1 correct the head / the
-     * layers reading the model input too */
-    static const char *const k_wq_env[] = {"AJPQ_WQ_PASSES", "AJPQ_WQ_OWN", "AJPQ_WQ_SAMPLES",
-                                           "AJPQ_WQ_ONLY", "AJPQ_WQ_HEAD", "AJPQ_WQ_FIRST"};
-    for (size_t i = 0; i < sizeof k_wq_env / sizeof k_wq_env[0]; i++)
-      if (getenv(k_wq_env[i]))
-        fprintf(stderr, "warning: %s=%s: bias-correction development aid set (results differ "
-                "from a normal run)\n", k_wq_env[i], getenv(k_wq_env[i]));
-    const char *ev;
-    if ((ev = getenv("AJPQ_WQ_PASSES")))
-      e->wq->passes = atoi(ev);
-    if ((ev = getenv("AJPQ_WQ_ONLY"))) {
-      int a = -1, b = -1;
-      if (sscanf(ev, "%d-%d", &a, &b) < 2)
-        b = a;
+    wq_dev_knobs_t knobs; /* development aids, read once (wq_dev_knobs_read) */
+    wq_dev_knobs_read(&knobs);
+    if (knobs.set_passes)
+      e->wq->passes = knobs.passes;
+    if (knobs.set_only)
       for (int l = 0; l < g->n_layers; l++)
-        if (l < a || l > b)
+        if (l < knobs.only_lo || l > knobs.only_hi)
           e->wq->correct[l] = 0;
-    }
-    if ((ev = getenv("AJPQ_WQ_OWN")))
-      e->wq->own_error = atoi(ev) != 0;
-    if ((ev = getenv("AJPQ_WQ_SAMPLES")) && atoll(ev) > 0 && atoll(ev) < e->n)
-      e->wq->samples = atoll(ev);
-    if (!((ev = getenv("AJPQ_WQ_HEAD")) && atoi(ev))) {
+    if (knobs.set_own)
+      e->wq->own_error = knobs.own_error;
+    if (knobs.samples > 0 && knobs.samples < e->n)
+      e->wq->samples = knobs.samples;
+    e->wq->debug = knobs.debug;
+    if (knobs.head != 1) {
       uint8_t *head = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
       int n_head = 0;
       st = head && mark_head_layers(g, head, &n_head)
                ? NULL
                : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      /* the head: corrected to its fp32 output mean with the input means the quantized
+       * network actually feeds it (docs/search.md "Weight quantization", score shift) */
+      uint8_t mode = knobs.head == 2 ? AJPQ_JC_WQ_OBSERVED : 0;
       for (int l = 0; !st && l < g->n_layers; l++)
-        if (head[l])
-          e->wq->correct[l] = 0;
+        if (head[l] && e->wq->correct[l])
+          e->wq->correct[l] = mode;
       free(head);
     }
-    if (!st && !((ev = getenv("AJPQ_WQ_FIRST")) && atoi(ev))) {
+    if (!st && !knobs.first) {
       uint8_t *first = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
       st = first ? wq_first_layers(g, first)
                  : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
@@ -1319,10 +1391,43 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
           e->wq->correct[l] = 0;
       free(first);
     }
-    if (getenv("AJPQ_WQ_DEBUG"))
+    /* score shift: a max_sigmoid detector whose scored outputs are head layers' outputs moved
+     * by shape ops only (apply_score_shift); otherwise (classifiers, other graphs) nothing */
+    if (!st && knobs.head == 3 && e->post == AJPQ_POSTPROCESS_MAX_SIGMOID && e->n_post > 0) {
+      uint8_t *head = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+      uint8_t *mark = calloc((size_t)(g->n_layers ? g->n_layers : 1), 1);
+      int n_head = 0;
+      st = head && mark && mark_head_layers(g, head, &n_head)
+               ? NULL
+               : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+      MlirOperation ret = mlirBlockGetTerminator(
+          mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)));
+      bool ok = !st && !mlirOperationIsNull(ret);
+      for (int j = 0; ok && j < e->n_post; j++)
+        ok = e->post_outputs[j] < mlirOperationGetNumOperands(ret) &&
+             shifted_by_heads(g, e->wq, head,
+                              mlirOperationGetOperand(ret, e->post_outputs[j]), mark, 0);
+      if (ok) {
+        e->ref_maxlogit = malloc((size_t)e->n * sizeof(double));
+        if (!e->ref_maxlogit)
+          st = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+        /* e->outputs still holds the fp32 run (no run since; debug_compare restores it) */
+        for (int64_t s = 0; !st && s < e->n; s++)
+          e->ref_maxlogit[s] = max_scored_logit(e, s);
+        for (int l = 0; !st && l < g->n_layers; l++)
+          if (mark[l])
+            e->wq->correct[l] = AJPQ_JC_WQ_SCORE;
+      }
+      free(head);
+      free(mark);
+    }
+    if (knobs.debug)
       for (int l = 0; l < g->n_layers; l++)
         fprintf(stderr, "wq layer %d %s: %s\n", l, g->layers[l].name,
-                e->wq->correct[l] ? "corrected" : "not corrected");
+                e->wq->correct[l] == AJPQ_JC_WQ_SCORE      ? "score shift"
+                : e->wq->correct[l] == AJPQ_JC_WQ_OBSERVED ? "corrected (observed input means)"
+                : e->wq->correct[l]                      ? "corrected"
+                                                         : "not corrected");
   }
   if (st)
     goto fail;

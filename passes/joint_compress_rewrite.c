@@ -90,15 +90,24 @@ static MlirValue const_shape(rw_t *r, MlirOperation before, const int64_t *vals,
   return mlirOperationGetResult(op, 0);
 }
 
-/* Slices a constant operand `v` (f32 tosa.const) along `axis` keeping the
- * positions where keep[i]; returns the new value (inserted before `before`)
- * or a null value if `v` is not such a constant. */
+/* Slices a constant operand `v` (f32 tosa.const, or a tosa.reshape chain over one: the
+ * importer's broadcast form of a lower-rank constant, see is_const_value in channel_graph.c)
+ * along `axis` of v's type keeping the positions where keep[i]; returns a new tosa.const of
+ * v's sliced shape (inserted before `before`; a reshape is row-major, so the root constant's
+ * elements are v's elements in order) or a null value if `v` is not such a constant. The
+ * old chain is left dead for ajpq_jc_rewrite's clean-up. */
 static MlirValue slice_const(rw_t *r, MlirOperation before, MlirValue v, int axis,
                              const uint8_t *keep, int64_t old_n) {
   MlirValue null = {NULL};
   if (!mlirValueIsAOpResult(v))
     return null;
   MlirOperation d = mlirOpResultGetOwner(v);
+  for (int hop = 0; hop < 16 && op_is(d, "tosa.reshape"); hop++) {
+    MlirValue in = mlirOperationGetOperand(d, 0);
+    if (!mlirValueIsAOpResult(in))
+      return null;
+    d = mlirOpResultGetOwner(in);
+  }
   if (!op_is(d, "tosa.const"))
     return null;
   MlirAttribute a = attr(d, "values");
@@ -107,7 +116,12 @@ static MlirValue slice_const(rw_t *r, MlirOperation before, MlirValue v, int axi
   int rank = shape_of(t, dims);
   if (rank <= axis || dims[axis] != old_n || !mlirTypeIsAF32(mlirShapedTypeGetElementType(t)))
     return null;
-  int64_t total = mlirElementsAttrGetNumElements(a), outer = 1, inner = 1;
+  int64_t total = mlirElementsAttrGetNumElements(a), outer = 1, inner = 1, vtotal = 1;
+  for (int i = 0; i < rank; i++)
+    vtotal *= dims[i];
+  if (vtotal != total ||
+      !mlirTypeIsAF32(mlirShapedTypeGetElementType(mlirAttributeGetType(a))))
+    return null;
   for (int i = 0; i < axis; i++)
     outer *= dims[i];
   for (int i = axis + 1; i < rank; i++)
@@ -375,8 +389,7 @@ static bool rewrite_layer(rw_t *r, const ajpq_jc_config_t *cfg, int l,
       if (colk[k])
         row[n++] = L->weights[c * K + k];
     ajpq_status_t st =
-        ajpq_quant_channel_clip(row, n, b, AJPQ_QSCHEME_SYMMETRIC, (ajpq_wclip_t)cfg->weight_clip,
-                                codes + j * K2, &scale[j], &zp[j]);
+        ajpq_jc_wq_quant_row(g, cfg, l, c, colk, row, n, b, codes + j * K2, &scale[j], &zp[j]);
     if (st) {
       char msg[512];
       snprintf(msg, sizeof msg, "joint-compress: layer '%s' channel %lld: %s", L->name,
@@ -554,7 +567,10 @@ bool ajpq_jc_rewrite(ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
     MlirOperation o = mlirBlockGetFirstOperation(r.block);
     while (!mlirOperationIsNull(o)) {
       MlirOperation next = mlirOperationGetNextInBlock(o);
-      if ((op_is(o, "tosa.const") || op_is(o, "tosa.const_shape")) &&
+      /* a dead tosa.reshape is the broadcast chain of a constant that slice_const
+       * replaced (or one the erasure left without a reader): pure, so it goes too */
+      if ((op_is(o, "tosa.const") || op_is(o, "tosa.const_shape") ||
+           op_is(o, "tosa.reshape")) &&
           mlirOpOperandIsNull(mlirValueGetFirstUse(mlirOperationGetResult(o, 0)))) {
         mlirOperationDestroy(o);
         changed = true;

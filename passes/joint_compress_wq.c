@@ -21,6 +21,12 @@ void ajpq_jc_wq_stats_free(ajpq_jc_wq_stats_t *st) {
     return;
   for (int l = 0; l < st->n_layers; l++)
     free(st->mean[l]);
+  for (int l = 0; st->sqmean && l < st->n_layers; l++)
+    free(st->sqmean[l]);
+  for (int l = 0; st->sum2 && l < st->n_layers; l++)
+    free(st->sum2[l]);
+  free(st->sqmean);
+  free(st->sum2);
   /* the layer-by-layer passes (ajpq_jc_wq_correct) re-allocate per-layer sums */
   for (int l = 0; st->sum && l < st->n_layers; l++)
     free(st->sum[l]);
@@ -63,6 +69,7 @@ static void observe(void *user, int layer, const float *x, int64_t n) {
   const int64_t H = L->in_dims[0], W = L->in_dims[1], C = L->in_dims[2];
   const int64_t OH = L->out_dims[0], OW = L->out_dims[1];
   double *sum = st->sum[l];
+  double *sum2 = st->sum2 ? st->sum2[l] : NULL; /* clip: E[x²], first collection only */
   /* the layer computes on its fake-quantized input: the same arithmetic as the executor's
    * ajpq_k_fake_quant (round half to even, clamp, dequantize) */
   const ajpq_jc_actq_t *aq = st->obs_actq && st->obs_actq[l].enabled ? &st->obs_actq[l] : NULL;
@@ -88,6 +95,7 @@ static void observe(void *user, int layer, const float *x, int64_t n) {
     for (int64_t kh = 0; kh < L->kh; kh++)
       for (int64_t kw = 0; kw < L->kw; kw++) {
         double *acc = sum + (kh * L->kw + kw) * C;
+        double *acc2 = sum2 ? sum2 + (kh * L->kw + kw) * C : NULL;
         for (int64_t oh = 0; oh < OH; oh++) {
           int64_t iy = oh * L->stride[0] + kh * L->dilation[0] - L->pad[0];
           if (iy < 0 || iy >= H)
@@ -99,6 +107,9 @@ static void observe(void *user, int layer, const float *x, int64_t n) {
             const float *px = xs + (iy * W + ix) * C;
             for (int64_t c = 0; c < C; c++)
               acc[c] += px[c];
+            if (acc2)
+              for (int64_t c = 0; c < C; c++)
+                acc2[c] += (double)px[c] * (double)px[c];
           }
         }
       }
@@ -131,12 +142,15 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_execu
   st->n_ex_layers = ajpq_executor_num_layers(ex);
   int nl = g->n_layers ? g->n_layers : 1;
   st->mean = calloc((size_t)nl, sizeof(float *));
+  st->sqmean = calloc((size_t)nl, sizeof(float *));
+  st->sum2 = calloc((size_t)nl, sizeof(double *));
   st->sum = calloc((size_t)nl, sizeof(double *));
   st->count = calloc((size_t)nl, sizeof(int64_t));
   st->size = calloc((size_t)nl, sizeof(int64_t));
   st->ex_to_graph = malloc((size_t)(st->n_ex_layers ? st->n_ex_layers : 1) * sizeof(int));
   ajpq_status_t err = NULL;
-  if (!st->mean || !st->sum || !st->count || !st->size || !st->ex_to_graph)
+  if (!st->mean || !st->sqmean || !st->sum2 || !st->sum || !st->count || !st->size ||
+      !st->ex_to_graph)
     err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   for (int j = 0; !err && j < st->n_ex_layers; j++)
     st->ex_to_graph[j] = -1;
@@ -148,7 +162,9 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_execu
     size_t m = (size_t)(L->kh * L->kw * L->in_dims[2]);
     st->sum[l] = calloc(m, sizeof(double));
     st->mean[l] = malloc(m * sizeof(float));
-    if (!st->sum[l] || !st->mean[l])
+    st->sum2[l] = calloc(m, sizeof(double));
+    st->sqmean[l] = malloc(m * sizeof(float));
+    if (!st->sum[l] || !st->mean[l] || !st->sum2[l] || !st->sqmean[l])
       err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
   }
   obs_t o = {st, ex, false};
@@ -164,11 +180,20 @@ ajpq_status_t ajpq_jc_wq_stats_collect(const ajpq_channel_graph_t *g, ajpq_execu
       continue;
     const ajpq_executor_layer_t *L = ajpq_executor_layer(ex, ex_layer[l]);
     int64_t m = L->kh * L->kw * L->in_dims[2];
-    for (int64_t i = 0; i < m; i++)
+    for (int64_t i = 0; i < m; i++) {
       st->mean[l][i] = st->count[l] > 0 ? (float)(st->sum[l][i] / (double)st->count[l]) : 0.0f;
+      st->sqmean[l][i] =
+          st->count[l] > 0 ? (float)(st->sum2[l][i] / (double)st->count[l]) : 0.0f;
+    }
     st->size[l] = m;
     free(st->sum[l]);
     st->sum[l] = NULL;
+    free(st->sum2[l]);
+    st->sum2[l] = NULL;
+  }
+  if (!err) { /* the sequential passes reuse `sum` only; on error stats_free frees all */
+    free(st->sum2);
+    st->sum2 = NULL;
   }
   /* sequential-correction state: E[y_fp] − b per output channel, installed weights/biases */
   st->correct = calloc((size_t)nl, 1);
@@ -229,6 +254,42 @@ double ajpq_jc_bias_delta(const float *w, const float *wq, const float *mean, in
 
 bool ajpq_jc_wq_has_layer(const ajpq_jc_wq_stats_t *st, int l) {
   return st && l >= 0 && l < st->n_layers && st->mean[l] != NULL;
+}
+
+bool ajpq_jc_wq_row_sqmean(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st, int l,
+                           int64_t c, float *h) {
+  if (!ajpq_jc_wq_has_layer(st, l) || !st->sqmean || !st->sqmean[l])
+    return false;
+  gather_means(g, l, st->sqmean[l], c, h); /* same column layout as the means */
+  return true;
+}
+
+ajpq_status_t ajpq_jc_wq_quant_row(const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg,
+                                   int l, int64_t c, const uint8_t *colk, const float *row,
+                                   int64_t n, int bits, uint8_t *codes, float *scale, float *zp) {
+  const ajpq_wclip_t clip = (ajpq_wclip_t)cfg->weight_clip;
+  float *h = NULL;
+  if (clip == AJPQ_WCLIP_HESSIAN && ajpq_jc_wq_has_layer(cfg->wq_stats, l)) {
+    const int64_t K = g->layers[l].k;
+    h = malloc((size_t)(K > 0 ? K : 1) * sizeof(float));
+    if (!h)
+      return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
+    ajpq_jc_wq_row_sqmean(g, cfg->wq_stats, l, c, h);
+    int64_t j = 0; /* compact to the kept columns, in place (j <= k) */
+    for (int64_t k = 0; k < K; k++)
+      if (colk[k])
+        h[j++] = h[k];
+    if (j != n) {
+      free(h);
+      return ajpq_status_make(AJPQ_INTERNAL, "layer '%s' row %lld: %lld kept columns, %lld "
+                              "weights", g->layers[l].name, (long long)c, (long long)j,
+                              (long long)n);
+    }
+  }
+  ajpq_status_t st = ajpq_quant_channel_clip_weighted(row, h, n, bits, AJPQ_QSCHEME_SYMMETRIC,
+                                                      clip, codes, scale, zp);
+  free(h);
+  return st;
 }
 
 ajpq_status_t ajpq_jc_corrected_bias(const ajpq_channel_graph_t *g, const ajpq_jc_wq_stats_t *st,
@@ -305,12 +366,29 @@ ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats
   /* start: the fp32 input means (the one-shot correction) */
   for (int l = 0; !err && l < g->n_layers; l++)
     if (ajpq_jc_wq_corrects(st, l)) {
-      seq_bias(g, st, l, st->mean[l], m, st->bias[l]);
+      if (st->correct[l] == AJPQ_JC_WQ_SCORE) /* shifted by the evaluator after its run */
+        for (int64_t c = 0; c < g->layers[l].desc.cout; c++)
+          st->bias[l][c] = g->layers[l].bias ? g->layers[l].bias[c] : 0.0f;
+      else
+        seq_bias(g, st, l, st->mean[l], m, st->bias[l]);
       err = ajpq_executor_set_bias(ex, ex_layer[l], st->bias[l]);
     }
-  for (int p = 0; !err && p < st->passes; p++) {
+  st->score_shift = 0.0;
+  /* observed layers (correct[l] == 2, the head): without sequential passes, one observation
+   * pass of the network as it now stands (every upstream bias final) gives their exact input
+   * means E[x_q]; with passes > 0 they are corrected like every other layer */
+  bool any_obs = false;
+  for (int l = 0; l < g->n_layers; l++)
+    any_obs = any_obs || (ajpq_jc_wq_corrects(st, l) && st->correct[l] == AJPQ_JC_WQ_OBSERVED);
+  const int npass = st->passes > 0 ? st->passes : any_obs ? 1 : 0;
+  for (int p = 0; !err && p < npass; p++) {
     for (int l = 0; !err && l < g->n_layers; l++) {
-      bool on = ajpq_jc_wq_corrects(st, l);
+      bool on = ajpq_jc_wq_corrects(st, l) && st->correct[l] != AJPQ_JC_WQ_SCORE &&
+                (st->passes > 0 || st->correct[l] == AJPQ_JC_WQ_OBSERVED);
+      if (!on && st->sum[l]) { /* not observed in this pass: the observer skips it */
+        free(st->sum[l]);
+        st->sum[l] = NULL;
+      }
       if (on && !st->sum[l])
         st->sum[l] = malloc((size_t)st->size[l] * sizeof(double));
       if (on && !st->sum[l])
@@ -331,12 +409,12 @@ ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats
       err = ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory");
     /* every bias from this pass's means at once (Jacobi): the pass saw one network */
     for (int l = 0; !err && l < g->n_layers; l++) {
-      if (!ajpq_jc_wq_corrects(st, l))
+      if (!ajpq_jc_wq_corrects(st, l) || !st->sum[l])
         continue;
       for (int64_t i = 0; i < st->size[l]; i++)
         mq[i] = st->count[l] > 0 ? (float)(st->sum[l][i] / (double)st->count[l]) : 0.0f;
       seq_bias(g, st, l, mq, m, st->bias[l]);
-      if (getenv("AJPQ_WQ_DEBUG")) {
+      if (st->debug) {
         double dm = 0, db = 0;
         for (int64_t i = 0; i < st->size[l]; i++)
           dm = fmax(dm, fabs((double)mq[i] - (double)st->mean[l][i]));
@@ -347,7 +425,7 @@ ajpq_status_t ajpq_jc_wq_correct(const ajpq_channel_graph_t *g, ajpq_jc_wq_stats
       }
     }
     for (int l = 0; !err && l < g->n_layers; l++)
-      if (ajpq_jc_wq_corrects(st, l))
+      if (ajpq_jc_wq_corrects(st, l) && st->sum[l])
         err = ajpq_executor_set_bias(ex, ex_layer[l], st->bias[l]);
   }
   free(m);
@@ -383,10 +461,11 @@ void ajpq_jc_wq_mark(ajpq_jc_wq_stats_t *st, const ajpq_jc_strategy_t *s) {
 }
 
 /* Indexed by ajpq_wclip_t. */
-static const char *const k_wclip_names[] = {"minmax", "mse", "auto"};
+static const char *const k_wclip_names[] = {"minmax", "mse", "auto", "hessian"};
+#define N_WCLIP_NAMES ((int)(sizeof k_wclip_names / sizeof k_wclip_names[0]))
 
 bool ajpq_jc_wq_settings_add(cJSON *root, const ajpq_jc_config_t *cfg) {
-  int c = cfg->weight_clip >= 0 && cfg->weight_clip <= 2 ? cfg->weight_clip : 0;
+  int c = cfg->weight_clip >= 0 && cfg->weight_clip < N_WCLIP_NAMES ? cfg->weight_clip : 0;
   cJSON *w = cJSON_AddObjectToObject(root, "weights");
   return w && cJSON_AddStringToObject(w, "clipping", k_wclip_names[c]) &&
          cJSON_AddBoolToObject(w, "bias_correction", cfg->bias_correction);
@@ -404,13 +483,13 @@ ajpq_status_t ajpq_jc_wq_settings_read(const char *path, bool *present, int *cli
     cJSON *c = cJSON_GetObjectItemCaseSensitive(w, "clipping");
     cJSON *b = cJSON_GetObjectItemCaseSensitive(w, "bias_correction");
     int ci = -1;
-    for (int i = 0; i < 3 && cJSON_IsString(c); i++)
+    for (int i = 0; i < N_WCLIP_NAMES && cJSON_IsString(c); i++)
       if (!strcmp(c->valuestring, k_wclip_names[i]))
         ci = i;
     if (!cJSON_IsObject(w) || ci < 0 || !cJSON_IsBool(b)) {
       st = ajpq_status_make(AJPQ_INVALID_ARGUMENT,
                             "strategy '%s': bad \"weights\" record (need clipping "
-                            "minmax|mse|auto and bias_correction true|false)",
+                            "minmax|mse|auto|hessian and bias_correction true|false)",
                             path);
     } else {
       *present = true;

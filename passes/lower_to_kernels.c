@@ -38,8 +38,12 @@
  *     ajpq.quantize of the result) bit-exactly (find_fusion), also when the
  *     residual is a zero-padding concat (find_pad_concat);
  *   - f32-input matmul / 1x1 conv: vector f32 kernel in the exact f32-rule
- *     order; other f32-input convs: a scalar f32 kernel over dequantized
- *     weights (Σ in (kh,kw,ci) order, + bias);
+ *     order; f32-input convs with < 8 output channels per group and
+ *     stride_w 1: 16 output pixels per vector over a planar padded copy of
+ *     the input (emit_f32_pixels); other f32-input convs: a scalar f32
+ *     kernel over dequantized weights (Σ in (kh,kw,ci) order, + bias);
+ *   - float tosa.matmul (unquantized linear layers, attention products):
+ *     16 columns x up to 12 rows per register block (emit_f32_matmul);
  *   - quantize / dequantize: 16-wide vector loops; gather / scatter: scalar.
  * Every kernel call carries discardable attributes ajpq.kernel, ajpq.fused
  * and ajpq.macs (profiles: bench/kernels/profile.c).
@@ -1724,6 +1728,296 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
   return finish_kernel(L, op, &b);
 }
 
+/* ------------------------------------- compute: f32 pixel-vector kernel */
+
+/* f32-input conv2d with stride_w 1 and few output channels per group (opg =
+ * N / groups < 8): 16 output PIXELS of a row per vector instead of 16 output
+ * channels, which the channel-vector kernel would leave mostly empty
+ * (PP-OCRv4 det's head, a ConvTranspose imported as a 2x2 conv with one
+ * output channel over a zero-stuffed 223x223x23 input, used 1 of 16 lanes:
+ * 2.4 ms). The kernel first copies its NHWC input into a zeroed planar,
+ * padded buffer T[b][c][pt + y][pl + x] (rows of Wp = pl + W + pr + 16·V
+ * floats rounded up to 16: the slack keeps the last block's loads inside
+ * the row), so that
+ * the 16 inputs of a tap are one contiguous, unmasked vector load
+ * T[b][c][oy·sh + ky·dh][ox + kx·dw .. +16] — no bounds checks and no
+ * gathers (a vector.gather version was no faster than the channel kernel on
+ * the EPYC VM). Per output row and block of 16 pixels and per group: the
+ * taps (ky, kx, ci) in order, per output channel of the group acc += x·w
+ * (mulf, addf) with w broadcast from the dequantized table [K][N], then +
+ * bias; lanes past the row's end are not stored. Each lane sums over (ky,
+ * kx, ci) in order from +0.0 like emit_direct; a padding tap adds x·w =
+ * ±0.0 to a sum that is never −0.0, so the result is bit-identical to the
+ * scalar kernel, which skips it. Any kernel size, stride_h, padding,
+ * dilation, groups and batch. */
+static int emit_f32_pixels(lower_t *L, MlirOperation op, const char *name, const geom_t *G,
+                           const ajpq_kernels_packed_t *p) {
+  const ajpq_kernels_conv_t *g = &G->g;
+  int64_t N = g->n, K = p->k, OPG = N / g->groups, CPG = g->cin_per_group, C = g->cin;
+  const int64_t V = OPG <= 4 ? 2 : 1; /* vectors of 16 pixels per block */
+  int64_t Hp = g->h + g->pad_top + g->pad_bottom, Wp = (g->pad_left + g->w + g->pad_right + 16 * V + 15) / 16 * 16;
+  int64_t CP = (C + 15) / 16 * 16; /* channel planes of T: whole 16x16 transposes, the extra planes unused */
+  int64_t TN = g->batch * CP * Hp * Wp, TN16 = (TN + 15) / 16 * 16 + 16 /* slack of the zeroing stores */, NXB = (g->ow + 16 * V - 1) / (16 * V);
+  int64_t Y = num_elements(G->yt);
+  char gname[128];
+  sb_t b = {0};
+  float *wf = malloc((size_t)(K * N) * sizeof(float));
+  if (!wf)
+    return 0;
+  for (int64_t kk = 0; kk < K; ++kk)
+    for (int64_t j = 0; j < N; ++j)
+      wf[kk * N + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
+  snprintf(gname, sizeof gname, "%s_wf", name);
+  int ok = add_global(L, &b, gname, "f32", K * N, wf);
+  free(wf);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  if (!ok || !add_global(L, &b, gname, "f32", N, p->bias)) {
+    free(b.s);
+    return 0;
+  }
+  char xs[256], ys[256];
+  shape_text(G->xt, xs, sizeof xs);
+  shape_text(G->yt, ys, sizeof ys);
+  sb_printf(&b, "func.func private @%s(%%x: memref<%sf32>, %%y: memref<%sf32>) attributes {%s, passthrough = "
+                "[\"noinline\", [\"min-legal-vector-width\", \"512\"]]} {\n",
+            name, xs, ys, k_internal);
+  emit_flat_view(&b, "%y", "%yf", G->yt, "f32");
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n"
+                "    %%c16 = arith.constant 16 : index\n    %%zf = arith.constant dense<0.0> : vector<16xf32>\n"
+                "    %%f0 = arith.constant 0.0 : f32\n    %%iota = arith.constant dense<[");
+  for (int i = 0; i < 16; ++i)
+    sb_printf(&b, "%s%d", i ? ", " : "", i);
+  sb_printf(&b, "]> : vector<16xindex>\n");
+  sb_printf(&b, "    %%wf = memref.get_global @%s_wf : memref<%lldxf32>\n", name, (long long)(K * N));
+  sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
+  /* The planar padded copy T: per input row (b, y) and block of 16 pixels,
+   * 16 unmasked loads of 16 channels (lanes past C read the next pixel's
+   * channels into the unused planes C..CP-1; pixels past W and past the end
+   * of the input are masked to 0.0, which is the right padding), one 16x16
+   * transpose, 16 stores into the planes. Only the padding that these stores
+   * do not overwrite with data or zeros is zeroed: the pt/pb rows and, per
+   * row, columns [0, pl) and [pl + ceil16(W), Wp), before the row's data
+   * (whole vectors: those reaching into data columns are overwritten next;
+   * rows are multiples of 16 floats, so none reaches into another row). */
+  sb_printf(&b, "    %%t = memref.alloc() {alignment = 64 : i64} : memref<%lldxf32>\n", (long long)TN16);
+  CIDX(cBH, g->batch * g->h);
+  CIDX(cH, g->h);
+  CIDX(cW, g->w);
+  CIDX(cC, C);
+  CIDX(cCP, CP);
+  CIDX(cX, num_elements(G->xt));
+  CIDX(cHpWp, Hp * Wp);
+  CIDX(cCHpWp, CP * Hp * Wp);
+  CIDX(cWp, Wp);
+  CIDX(cOFF, g->pad_top * Wp + g->pad_left);
+  CIDX(cBCP, g->batch * CP);
+  CIDX(cPTW, g->pad_top * Wp);
+  CIDX(cPBW, g->pad_bottom * Wp);
+  CIDX(cBOT, (g->pad_top + g->h) * Wp);
+  /* right zeroing: whole vectors ending exactly at the row's end (Wp is a
+   * multiple of 16), starting at or before pl + ceil16(W) */
+  CIDX(cR0, Wp - (Wp - (g->pad_left + (g->w + 15) / 16 * 16) + 15) / 16 * 16);
+  CIDX(cPL_, g->pad_left);
+  emit_flat_view(&b, "%x", "%xf", G->xt, "f32");
+  /* pt and pb rows of every plane */
+  sb_printf(&b, "    scf.for %%zp = %%c0 to %s step %%c1 {\n    %%zpo = arith.muli %%zp, %s : index\n"
+                "    scf.for %%zi = %%c0 to %s step %%c16 {\n    %%zio = arith.addi %%zpo, %%zi : index\n"
+                "    vector.store %%zf, %%t[%%zio] : memref<%lldxf32>, vector<16xf32>\n    }\n"
+                "    %%zbo = arith.addi %%zpo, %s : index\n"
+                "    scf.for %%zi = %%c0 to %s step %%c16 {\n    %%zio = arith.addi %%zbo, %%zi : index\n"
+                "    vector.store %%zf, %%t[%%zio] : memref<%lldxf32>, vector<16xf32>\n    }\n    }\n",
+            cBCP, cHpWp, cPTW, (long long)TN16, cBOT, cPBW, (long long)TN16);
+  sb_printf(&b, "    scf.for %%tr = %%c0 to %s step %%c1 {\n    %%tb = arith.divui %%tr, %s : index\n"
+                "    %%ty = arith.remui %%tr, %s : index\n    %%tbo = arith.muli %%tb, %s : index\n"
+                "    %%tyo0 = arith.muli %%ty, %s : index\n    %%tyo1 = arith.addi %%tyo0, %s : index\n"
+                "    %%tyo = arith.addi %%tyo1, %%tbo : index\n    %%trow = arith.subi %%tyo, %s : index\n"
+                "    %%tsrc = arith.muli %%tr, %s : index\n",
+            cBH, cH, cH, cCHpWp, cWp, cOFF, cPL_, cW);
+  /* zero columns [0, 16) and [pl + ceil16(W), Wp) of this row in every plane */
+  sb_printf(&b, "    scf.for %%zc = %%c0 to %s step %%c1 {\n    %%zco = arith.muli %%zc, %s : index\n"
+                "    %%zr = arith.addi %%trow, %%zco : index\n"
+                "    scf.for %%zi = %%c0 to %s step %%c16 {\n    %%zio = arith.addi %%zr, %%zi : index\n"
+                "    vector.store %%zf, %%t[%%zio] : memref<%lldxf32>, vector<16xf32>\n    }\n"
+                "    scf.for %%zi = %s to %s step %%c16 {\n    %%zio = arith.addi %%zr, %%zi : index\n"
+                "    vector.store %%zf, %%t[%%zio] : memref<%lldxf32>, vector<16xf32>\n    }\n    }\n",
+            cCP, cHpWp, cPL_, (long long)TN16, cR0, cWp, (long long)TN16);
+  sb_printf(&b, "    scf.for %%tx = %%c0 to %s step %%c16 {\n    %%txo = arith.addi %%tyo, %%tx : index\n"
+                "    scf.for %%tc = %%c0 to %s step %%c16 {\n",
+            cW, cC);
+  for (int i = 0; i < 16; ++i) { /* pixel tx + i: 16 channels from tc, or 0.0 past W / past the input */
+    CIDX(ci, i);
+    sb_printf(&b, "    %%tp%d = arith.addi %%tx, %s : index\n    %%tin%d = arith.cmpi ult, %%tp%d, %s : index\n"
+                  "    %%tq%d = arith.addi %%tsrc, %%tp%d : index\n    %%tq2%d = arith.muli %%tq%d, %s : index\n"
+                  "    %%toff%d = arith.addi %%tq2%d, %%tc : index\n    %%tav%d = arith.subi %s, %%toff%d : index\n"
+                  "    %%tn0%d = arith.minsi %%tav%d, %%c16 : index\n    %%tn%d = arith.select %%tin%d, %%tn0%d, %%c0 : index\n"
+                  "    %%tmk%d = vector.create_mask %%tn%d : vector<16xi1>\n"
+                  "    %%trv%d = vector.maskedload %%xf[%%toff%d], %%tmk%d, %%zf : memref<%lldxf32>, vector<16xi1>, vector<16xf32> "
+                  "into vector<16xf32>\n",
+              i, ci, /* tp */ i, i, cW, /* tin */ i, i, /* tq */ i, i, cC, /* tq2 */ i, i, /* toff */ i, cX, i, /* tav */
+              i, i, /* tn0 */ i, i, i, /* tn */ i, i, /* tmk */ i, i, i, (long long)num_elements(G->xt) /* trv */);
+  }
+  /* 16x16 transpose in 4 stages of vector.shuffle (one vpermt2ps each;
+   * upstream lowers vector.transpose element by element): stage k swaps bit
+   * k of the row index with bit k of the column index. Row r (bit k clear)
+   * and r' = r + 2^k become, lane c: bit k of c clear ? (r[c], r[c + 2^k])
+   * : (r'[c - 2^k], r'[c]). */
+  int cur = 0;
+  for (int k = 0; k < 4; ++k) {
+    int d = 1 << k;
+    for (int r = 0; r < 16; ++r) {
+      if (r & d)
+        continue;
+      for (int hi = 0; hi < 2; ++hi) {
+        char ra[24], rb[24];
+        if (cur) {
+          snprintf(ra, sizeof ra, "%%ts%d_%d", k, r);
+          snprintf(rb, sizeof rb, "%%ts%d_%d", k, r + d);
+        } else {
+          snprintf(ra, sizeof ra, "%%trv%d", r);
+          snprintf(rb, sizeof rb, "%%trv%d", r + d);
+        }
+        sb_printf(&b, "    %%ts%d_%d = vector.shuffle %s, %s [", k + 1, r + hi * d, ra, rb);
+        for (int c = 0; c < 16; ++c) {
+          int idx = !hi ? ((c & d) ? 16 + c - d : c) : ((c & d) ? 16 + c : c + d);
+          sb_printf(&b, "%s%d", c ? ", " : "", idx);
+        }
+        sb_printf(&b, "] : vector<16xf32>, vector<16xf32>\n");
+      }
+    }
+    cur = 1;
+  }
+  sb_printf(&b, "    %%tco = arith.muli %%tc, %s : index\n    %%tbase = arith.addi %%txo, %%tco : index\n", cHpWp);
+  for (int i = 0; i < 16; ++i) {
+    CIDX(ci_off, i * Hp * Wp);
+    if (C % 16 == 0) {
+      sb_printf(&b, "    %%to%d = arith.addi %%tbase, %s : index\n"
+                    "    vector.store %%ts4_%d, %%t[%%to%d] : memref<%lldxf32>, vector<16xf32>\n",
+                i, ci_off, i, i, (long long)TN16);
+      continue;
+    }
+    CIDX(cci, i);
+    /* planes C..CP-1 are never read: not written either (memory traffic) */
+    sb_printf(&b, "    %%tcc%d = arith.addi %%tc, %s : index\n    %%tcv%d = arith.cmpi ult, %%tcc%d, %s : index\n"
+                  "    scf.if %%tcv%d {\n    %%to%d = arith.addi %%tbase, %s : index\n"
+                  "    vector.store %%ts4_%d, %%t[%%to%d] : memref<%lldxf32>, vector<16xf32>\n    }\n",
+              i, cci, i, i, cC, i, i, ci_off, i, i, (long long)TN16);
+  }
+  sb_printf(&b, "    }\n    }\n    }\n");
+  CIDX(cB, g->batch);
+  CIDX(cNXB, NXB);
+  CIDX(cXBW, 16 * V);
+  CIDX(cOH, g->oh);
+  CIDX(cOW, g->ow);
+  CIDX(cSH, g->stride_h);
+  CIDX(cG, g->groups);
+  CIDX(cCPG, CPG);
+  CIDX(cOPG, OPG);
+  CIDX(cKH, g->kh);
+  CIDX(cKW, g->kw);
+  CIDX(cDH, g->dil_h);
+  CIDX(cDW, g->dil_w);
+  CIDX(cN, N);
+  /* V vectors of 16 pixels per block: independent addition chains (one
+   * chain per output channel is latency-bound when OPG is 1) */
+  const int64_t NA = OPG * V;
+  sb_printf(&b, "    scf.for %%ob = %%c0 to %s step %%c1 {\n    %%obt = arith.muli %%ob, %s : index\n"
+                "    scf.for %%oy = %%c0 to %s step %%c1 {\n    %%oyr = arith.muli %%oy, %s : index\n"
+                "    %%orow0 = arith.muli %%ob, %s : index\n    %%orow = arith.addi %%orow0, %%oy : index\n"
+                "    %%opix0 = arith.muli %%orow, %s : index\n"
+                "    scf.for %%xb = %%c0 to %s step %%c1 {\n    %%ox = arith.muli %%xb, %s : index\n"
+                "    %%opix = arith.addi %%opix0, %%ox : index\n",
+            cB, cCHpWp, cOH, cSH, cOH, cOW, cNXB, cXBW);
+  for (int64_t v = 0; v < V; ++v) {
+    CIDX(cv, 16 * v);
+    sb_printf(&b, "    %%oxv%lld = arith.addi %%ox, %s : index\n    %%orem%lld = arith.subi %s, %%oxv%lld : index\n"
+                  "    %%live%lld = vector.create_mask %%orem%lld : vector<16xi1>\n"
+                  "    %%opixv%lld = arith.addi %%opix0, %%oxv%lld : index\n",
+              (long long)v, cv, (long long)v, cOW, (long long)v, (long long)v, (long long)v, (long long)v, (long long)v);
+  }
+  sb_printf(&b, "    scf.for %%g = %%c0 to %s step %%c1 {\n    %%cb = arith.muli %%g, %s : index\n"
+                "    %%jb = arith.muli %%g, %s : index\n",
+            cG, cCPG, cOPG);
+  const char *lv_name[3] = {"ky", "kx", "ci"}, *lv_ub[3] = {cKH, cKW, cCPG}, *res[3] = {"acc", "accX", "accI"},
+             *arg[3] = {"by", "bx", "a"};
+  for (int lv = 0; lv < 3; ++lv) {
+    sb_printf(&b, "    %%%s:%lld = scf.for %%%s = %%c0 to %s step %%c1 iter_args(", res[lv], (long long)NA, lv_name[lv],
+              lv_ub[lv]);
+    emit_acc_iter_args(&b, arg[lv], lv ? arg[lv - 1] : NULL, NA);
+    if (lv == 0) /* padded row oy·sh + ky·dh */
+      sb_printf(&b, "    %%kyd = arith.muli %%ky, %s : index\n    %%tr0 = arith.addi %%oyr, %%kyd : index\n"
+                    "    %%tr1 = arith.muli %%tr0, %s : index\n    %%tr = arith.addi %%tr1, %%obt : index\n",
+                cDH, cWp);
+    if (lv == 1)
+      sb_printf(&b, "    %%kxd = arith.muli %%kx, %s : index\n    %%tc0 = arith.addi %%tr, %%ox : index\n"
+                    "    %%tcol = arith.addi %%tc0, %%kxd : index\n"
+                    "    %%kt0 = arith.muli %%ky, %s : index\n    %%kt1 = arith.addi %%kt0, %%kx : index\n"
+                    "    %%kt = arith.muli %%kt1, %s : index\n",
+                cDW, cKW, cCPG);
+  }
+  sb_printf(&b, "    %%cc = arith.addi %%cb, %%ci : index\n    %%cco = arith.muli %%cc, %s : index\n"
+                "    %%ti = arith.addi %%tcol, %%cco : index\n"
+                "    %%kk = arith.addi %%kt, %%ci : index\n    %%wo0 = arith.muli %%kk, %s : index\n"
+                "    %%wo = arith.addi %%wo0, %%jb : index\n",
+            cHpWp, cN);
+  for (int64_t v = 0; v < V; ++v) {
+    CIDX(cv, 16 * v);
+    sb_printf(&b, "    %%tiv%lld = arith.addi %%ti, %s : index\n"
+                  "    %%xv%lld = vector.load %%t[%%tiv%lld] : memref<%lldxf32>, vector<16xf32>\n",
+              (long long)v, cv, (long long)v, (long long)v, (long long)TN16);
+  }
+  for (int64_t n = 0; n < OPG; ++n) {
+    long long q = (long long)n;
+    CIDX(cn, n);
+    sb_printf(&b, "    %%wi%lld = arith.addi %%wo, %s : index\n    %%ws%lld = memref.load %%wf[%%wi%lld] : memref<%lldxf32>\n"
+                  "    %%wb%lld = vector.broadcast %%ws%lld : f32 to vector<16xf32>\n",
+              q, cn, q, q, (long long)(K * N), q, q);
+    for (int64_t v = 0; v < V; ++v) {
+      long long a_ = (long long)(n * V + v);
+      sb_printf(&b, "    %%pr%lld = arith.mulf %%xv%lld, %%wb%lld : vector<16xf32>\n"
+                    "    %%sum%lld = arith.addf %%a%lld, %%pr%lld : vector<16xf32>\n",
+                a_, (long long)v, q, a_, a_, a_);
+    }
+  }
+  emit_acc_yield(&b, "sum", NA);
+  emit_acc_yield(&b, "accI#", NA);
+  emit_acc_yield(&b, "accX#", NA);
+  if (N > 1)
+    for (int64_t v = 0; v < V; ++v)
+      sb_printf(&b, "    %%opv%lld = vector.broadcast %%opixv%lld : index to vector<16xindex>\n"
+                    "    %%opl%lld = arith.addi %%opv%lld, %%iota : vector<16xindex>\n"
+                    "    %%nv%lld = vector.broadcast %s : index to vector<16xindex>\n"
+                    "    %%yo%lld = arith.muli %%opl%lld, %%nv%lld : vector<16xindex>\n",
+                (long long)v, (long long)v, (long long)v, (long long)v, (long long)v, cN, (long long)v, (long long)v,
+                (long long)v);
+  for (int64_t n = 0; n < OPG; ++n) {
+    long long q = (long long)n;
+    CIDX(cn, n);
+    sb_printf(&b, "    %%bj%lld = arith.addi %%jb, %s : index\n    %%bs%lld = memref.load %%bias[%%bj%lld] : memref<%lldxf32>\n"
+                  "    %%bb%lld = vector.broadcast %%bs%lld : f32 to vector<16xf32>\n",
+              q, cn, q, q, (long long)N, q, q);
+    for (int64_t v = 0; v < V; ++v) {
+      long long a_ = (long long)(n * V + v), w = (long long)v;
+      sb_printf(&b, "    %%yv%lld = arith.addf %%acc#%lld, %%bb%lld : vector<16xf32>\n", a_, a_, q);
+      if (v) /* the second vector may lie past the row: no store at all then */
+        sb_printf(&b, "    %%vin%lld = arith.cmpi slt, %%oxv%lld, %s : index\n    scf.if %%vin%lld {\n", a_, w, cOW, a_);
+      if (N == 1) /* [P][1]: the 16 pixels are contiguous */
+        sb_printf(&b, "    vector.maskedstore %%yf[%%opixv%lld], %%live%lld, %%yv%lld : memref<%lldxf32>, vector<16xi1>, "
+                      "vector<16xf32>\n",
+                  w, w, a_, (long long)Y);
+      else
+        sb_printf(&b, "    %%jv%lld = vector.broadcast %%bj%lld : index to vector<16xindex>\n"
+                      "    %%yi%lld = arith.addi %%yo%lld, %%jv%lld : vector<16xindex>\n"
+                      "    vector.scatter %%yf[%%c0] [%%yi%lld], %%live%lld, %%yv%lld : memref<%lldxf32>, vector<16xindex>, "
+                      "vector<16xi1>, vector<16xf32>\n",
+                  a_, q, a_, w, a_, a_, w, a_, (long long)Y);
+      if (v)
+        sb_printf(&b, "    }\n");
+    }
+  }
+  sb_printf(&b, "    }\n    }\n    }\n    }\n    return\n}\n");
+  return finish_kernel(L, op, &b);
+}
+
 /* ------------------------------------------ compute: scalar direct kernel */
 
 /* Direct kernel over the window, for i8 depthwise (int32 accumulation with
@@ -2395,6 +2689,15 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
            !getenv("AJPQ_NO_DW_VECTOR");
   /* f32 input, groups 1: matmul or 1x1/s1/p0 conv (input rows are GEMM rows) or any other conv (windowed) */
   int f32v = !is_i8 && G.g.groups == 1 && !getenv("AJPQ_NO_F32_VECTOR");
+  /* f32 conv with < 8 output channels per group: 16 pixels per vector instead (emit_f32_pixels),
+   * except 1x1/s1/p0 convs with groups 1, whose rows the channel kernel reads in place (the
+   * planar copy made BlazeFace's 2- and 6-channel 1x1 heads slower: 1.9 -> 3.7 us) */
+  int f32px = !is_i8 && !G.is_matmul && G.g.n / G.g.groups < 8 && G.g.stride_w == 1 && !getenv("AJPQ_NO_F32_VECTOR") &&
+              !getenv("AJPQ_NO_F32_PIXELS") &&
+              !(G.g.groups == 1 && G.g.kh == 1 && G.g.kw == 1 && G.g.stride_h == 1 &&
+                G.g.pad_top + G.g.pad_bottom + G.g.pad_left + G.g.pad_right == 0);
+  if (f32px)
+    f32v = 0;
   /* The vectorized epilogues (GEMM, depthwise) absorb the float chain. */
   fuse_t F;
   find_fusion(op, &F);
@@ -2420,11 +2723,13 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
     ok = emit_dw_vector(L, op, name, &G, p, a.input_zero_point, a.input_scale);
   else if (f32v)
     ok = emit_f32_vector(L, op, name, &G, p);
+  else if (f32px)
+    ok = emit_f32_pixels(L, op, name, &G, p);
   else
     ok = emit_direct(L, op, name, &G, p, is_i8, a.input_zero_point, a.input_scale);
   if (ok) {
     const char *kind = gemm ? "gemm" : (is_i8 && G.g.cin_per_group > 1) ? "reduction" : dw ? "depthwise"
-                       : f32v ? "f32-vector" : is_i8 ? "direct-i8" : "direct-f32";
+                       : f32v ? "f32-vector" : f32px ? "f32-pixels" : is_i8 ? "direct-i8" : "direct-f32";
     replace_with_call(L, op, name, &F, kind, pixels * G.g.n * w.k);
   }
 done:
@@ -2433,7 +2738,150 @@ done:
   return ok;
 }
 
+/* ----------------------------------------------- float tosa.matmul kernel */
+
+/* Float `tosa.matmul` A [BA,M,K] x B [BB,K,N] -> C [BA,M,N] (BB = BA or 1;
+ * the unquantized linear layers and attention products of e.g. PP-OCRv4
+ * rec, whose 20x120x6625 CTC head took 13 of its 20 ms as upstream scalar
+ * loops with B read column-wise). Vectorized over 16 columns of N, MR rows
+ * of A per register block (MR <= 12, balanced so that ceil(M/MR)·MR - M is
+ * small; tail rows recompute row M-1 and are not stored), the column block
+ * of B (K x 16 floats) reused from L1 by every row block. Each output lane
+ * is Σ_k a·b in k order from +0.0 with mulf then addf: bit-identical to the
+ * upstream lowering (fill 0.0, then c += a·b over k), which the reference
+ * executor matches to float tolerance (it calls OpenBLAS). Zero points are
+ * ignored: TOSA requires them to be 0 for f32. */
+static int emit_f32_matmul(lower_t *L, MlirOperation op, const char *name, MlirType at, MlirType bt, MlirType ct) {
+  int64_t BA = mlirShapedTypeGetDimSize(at, 0), M = mlirShapedTypeGetDimSize(at, 1), K = mlirShapedTypeGetDimSize(at, 2);
+  int64_t BB = mlirShapedTypeGetDimSize(bt, 0), N = mlirShapedTypeGetDimSize(bt, 2);
+  int64_t nmb = (M + 11) / 12, MR = (M + nmb - 1) / nmb, NF = N / 16 * 16;
+  sb_t b = {0};
+  char as[128], bs[128], cs[128];
+  shape_text(at, as, sizeof as);
+  shape_text(bt, bs, sizeof bs);
+  shape_text(ct, cs, sizeof cs);
+  sb_printf(&b, "func.func private @%s(%%a: memref<%sf32>, %%b: memref<%sf32>, %%c: memref<%sf32>) attributes {%s, "
+                "passthrough = [\"noinline\", [\"min-legal-vector-width\", \"512\"]]} {\n",
+            name, as, bs, cs, k_internal);
+  sb_printf(&b, "    %%c0 = arith.constant 0 : index\n    %%c1 = arith.constant 1 : index\n"
+                "    %%c16 = arith.constant 16 : index\n    %%zf = arith.constant dense<0.0> : vector<16xf32>\n");
+  CIDX(cBA, BA);
+  CIDX(cK, K);
+  CIDX(cN, N);
+  CIDX(cNF, NF);
+  CIDX(cNMB, nmb);
+  CIDX(cMR, MR);
+  CIDX(cMm1, M - 1);
+  CIDX(cM, M);
+  sb_printf(&b, "    scf.for %%i = %%c0 to %s step %%c1 {\n", cBA);
+  sb_printf(&b, "    %%ib = %s\n", BB == 1 ? "arith.constant 0 : index" : "arith.addi %i, %c0 : index");
+  for (int tail = 0; tail < 2; ++tail) {
+    if (tail && NF == N)
+      break;
+    if (!tail)
+      sb_printf(&b, "    scf.for %%n0 = %%c0 to %s step %%c16 {\n", cNF);
+    else
+      sb_printf(&b, "    scf.for %%n0 = %s to %s step %%c16 {\n    %%rem = arith.subi %s, %%n0 : index\n"
+                    "    %%m = vector.create_mask %%rem : vector<16xi1>\n",
+                cNF, cN, cN);
+    sb_printf(&b, "    scf.for %%mb = %%c0 to %s step %%c1 {\n    %%m0 = arith.muli %%mb, %s : index\n", cNMB, cMR);
+    for (int64_t r = 0; r < MR; ++r) {
+      CIDX(cr, r);
+      sb_printf(&b, "    %%mu%lld = arith.addi %%m0, %s : index\n    %%mr%lld = arith.minui %%mu%lld, %s : index\n",
+                (long long)r, cr, (long long)r, (long long)r, cMm1);
+    }
+    sb_printf(&b, "    %%acc:%lld = scf.for %%k = %%c0 to %s step %%c1 iter_args(", (long long)MR, cK);
+    for (int64_t r = 0; r < MR; ++r)
+      sb_printf(&b, "%s%%s%lld = %%zf", r ? ", " : "", (long long)r);
+    sb_printf(&b, ") -> (");
+    for (int64_t r = 0; r < MR; ++r)
+      sb_printf(&b, "%svector<16xf32>", r ? ", " : "");
+    sb_printf(&b, ") {\n");
+    if (!tail)
+      sb_printf(&b, "    %%bv = vector.load %%b[%%ib, %%k, %%n0] : memref<%sf32>, vector<16xf32>\n", bs);
+    else
+      sb_printf(&b, "    %%bv = vector.maskedload %%b[%%ib, %%k, %%n0], %%m, %%zf : memref<%sf32>, vector<16xi1>, "
+                    "vector<16xf32> into vector<16xf32>\n",
+                bs);
+    for (int64_t r = 0; r < MR; ++r) {
+      long long q = (long long)r;
+      sb_printf(&b, "    %%as%lld = memref.load %%a[%%i, %%mr%lld, %%k] : memref<%sf32>\n", q, q, as);
+      sb_printf(&b, "    %%ab%lld = vector.broadcast %%as%lld : f32 to vector<16xf32>\n", q, q);
+      sb_printf(&b, "    %%pr%lld = arith.mulf %%ab%lld, %%bv : vector<16xf32>\n", q, q);
+      sb_printf(&b, "    %%t%lld = arith.addf %%s%lld, %%pr%lld : vector<16xf32>\n", q, q, q);
+    }
+    sb_printf(&b, "    scf.yield ");
+    for (int64_t r = 0; r < MR; ++r)
+      sb_printf(&b, "%s%%t%lld", r ? ", " : "", (long long)r);
+    sb_printf(&b, " : ");
+    for (int64_t r = 0; r < MR; ++r)
+      sb_printf(&b, "%svector<16xf32>", r ? ", " : "");
+    sb_printf(&b, "\n    }\n");
+    for (int64_t r = 0; r < MR; ++r) {
+      long long q = (long long)r;
+      int guard = nmb * MR > M;
+      if (guard)
+        sb_printf(&b, "    %%in%lld = arith.cmpi ult, %%mu%lld, %s : index\n    scf.if %%in%lld {\n", q, q, cM, q);
+      if (!tail)
+        sb_printf(&b, "    vector.store %%acc#%lld, %%c[%%i, %%mu%lld, %%n0] : memref<%sf32>, vector<16xf32>\n", q, q, cs);
+      else
+        sb_printf(&b, "    vector.maskedstore %%c[%%i, %%mu%lld, %%n0], %%m, %%acc#%lld : memref<%sf32>, vector<16xi1>, "
+                      "vector<16xf32>\n",
+                  q, q, cs);
+      if (guard)
+        sb_printf(&b, "    }\n");
+    }
+    sb_printf(&b, "    }\n    }\n");
+  }
+  sb_printf(&b, "    }\n    return\n}\n");
+  return finish_kernel(L, op, &b);
+}
+
+/* Replaces a float `tosa.matmul` with static shapes by a call of
+ * emit_f32_matmul's kernel (AJPQ_NO_F32_MATMUL=1: left to the upstream
+ * pipeline, for A/B timing). Anything else (integer, dynamic shapes, a
+ * batch mismatch) is left as it is. */
+static int lower_tosa_matmul(lower_t *L, MlirOperation op) {
+  if (getenv("AJPQ_NO_F32_MATMUL") || mlirOperationGetNumOperands(op) < 2 || mlirOperationGetNumResults(op) != 1)
+    return 1;
+  MlirValue a = mlirOperationGetOperand(op, 0), bv = mlirOperationGetOperand(op, 1), c = mlirOperationGetResult(op, 0);
+  MlirType at = mlirValueGetType(a), bt = mlirValueGetType(bv), ct = mlirValueGetType(c);
+  MlirType ts[3] = {at, bt, ct};
+  for (int i = 0; i < 3; ++i)
+    if (!mlirTypeIsARankedTensor(ts[i]) || !mlirShapedTypeHasStaticShape(ts[i]) || mlirShapedTypeGetRank(ts[i]) != 3 ||
+        !mlirTypeIsAF32(mlirShapedTypeGetElementType(ts[i])))
+      return 1;
+  int64_t BA = mlirShapedTypeGetDimSize(at, 0), BB = mlirShapedTypeGetDimSize(bt, 0);
+  if ((BB != BA && BB != 1) || mlirShapedTypeGetDimSize(at, 2) != mlirShapedTypeGetDimSize(bt, 1) ||
+      mlirShapedTypeGetDimSize(ct, 0) != BA || mlirShapedTypeGetDimSize(ct, 1) != mlirShapedTypeGetDimSize(at, 1) ||
+      mlirShapedTypeGetDimSize(ct, 2) != mlirShapedTypeGetDimSize(bt, 2) || num_elements(ct) == 0 ||
+      mlirShapedTypeGetDimSize(at, 2) == 0)
+    return 1;
+  char name[64];
+  do {
+    snprintf(name, sizeof name, "__ajpq_k%d", L->counter++);
+  } while (!mlirOperationIsNull(mlirSymbolTableLookup(L->symbols, mlirStringRefCreateFromCString(name))));
+  if (!emit_f32_matmul(L, op, name, at, bt, ct))
+    return 0;
+  MlirValue args[3] = {to_buffer(L, op, a), to_buffer(L, op, bv), alloc_for(L, op, ct)};
+  MlirOperationState call = mlirOperationStateGet(mlirStringRefCreateFromCString("func.call"), mlirOperationGetLocation(op));
+  mlirOperationStateAddOperands(&call, 3, args);
+  int64_t macs = BA * mlirShapedTypeGetDimSize(at, 1) * mlirShapedTypeGetDimSize(at, 2) * mlirShapedTypeGetDimSize(bt, 2);
+  MlirNamedAttribute info[] = {
+      named(L->ctx, "callee", mlirFlatSymbolRefAttrGet(L->ctx, mlirStringRefCreateFromCString(name))),
+      named(L->ctx, "ajpq.kernel", mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString("f32-matmul"))),
+      named(L->ctx, "ajpq.fused", mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(""))),
+      named(L->ctx, "ajpq.macs", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), macs))};
+  mlirOperationStateAddAttributes(&call, 4, info);
+  insert_before(op, &call);
+  mlirValueReplaceAllUsesOfWith(c, to_tensor(L, op, args[2], ct));
+  mlirOperationDestroy(op);
+  return 1;
+}
+
 static int lower_one(lower_t *L, MlirOperation op) {
+  if (op_is(op, "tosa.matmul"))
+    return lower_tosa_matmul(L, op);
   ajpq_op_kind_t kind = ajpq_op_kind(op);
   char name[64];
   do {
@@ -2487,7 +2935,7 @@ typedef struct {
 
 static MlirWalkResult collect(MlirOperation op, void *ud) {
   op_list_t *l = ud;
-  if (ajpq_op_kind(op) == AJPQ_OP_NONE)
+  if (ajpq_op_kind(op) == AJPQ_OP_NONE && !op_is(op, "tosa.matmul"))
     return MlirWalkResultAdvance;
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 16;

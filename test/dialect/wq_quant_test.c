@@ -287,9 +287,134 @@ static void test_bias_correction(void) {
   printf("random layer: max |delta - (E[Wx]-E[Q(W)x])| < 1e-5: %s\n", worst < 1e-5 ? "yes" : "no");
 }
 
+/* Independent brute force of weight-clipping=hessian: the documented grid, each candidate
+ * scored by Σ_k h_k (s·(q_k − z) − w_k)² (h = NULL: 1); first strictly smallest wins. */
+static void ref_weighted(const float *w, const float *h, int K, int b, bool sym, float *bs,
+                         float *bz, uint8_t *bq, double *berr) {
+  double mabs = 0, lo = 0, hi = 0;
+  for (int k = 0; k < K; k++) {
+    mabs = fmax(mabs, fabs(w[k]));
+    lo = fmin(lo, w[k]);
+    hi = fmax(hi, w[k]);
+  }
+  uint8_t q[256];
+  *berr = INFINITY;
+  for (int i = 0; i < AJPQ_WCLIP_MSE_STEPS; i++) {
+    double r = (double)(AJPQ_WCLIP_MSE_STEPS - i) / AJPQ_WCLIP_MSE_STEPS;
+    double sd = sym ? r * mabs / ((1 << (b - 1)) - 1) : (r * hi - r * lo) / ((1 << b) - 1);
+    float s = sd >= FLT_MIN ? (float)sd : 1.0f;
+    float z = sym ? (float)(1 << (b - 1))
+                  : (float)fmin(fmax(ref_rhe((double)((float)(-r * lo) / s)), 0), (1 << b) - 1);
+    ref_error(w, K, b, sym, s, z, q); /* codes */
+    double e = 0;
+    for (int k = 0; k < K; k++) {
+      double d = (double)(s * ((float)q[k] - z)) - w[k];
+      e += (h ? h[k] : 1.0) * d * d;
+    }
+    if (e < *berr) {
+      *berr = e;
+      *bs = s;
+      *bz = z;
+      memcpy(bq, q, (size_t)K);
+    }
+  }
+}
+
+/* weight-clipping=hessian (ajpq_quant_channel_clip_weighted): equals the brute-force weighted
+ * reference; its weighted error never exceeds min/max's or mse's (both are grid points);
+ * h = NULL and h = 1 give exactly mse; a hand channel where the big weight sits on a large
+ * input keeps the full range that mse clips away. */
+static void test_hessian_clipping(void) {
+  printf("TEST: hessian_clipping\n");
+  for (int sc = 0; sc < 2; sc++) {
+    bool sym = sc == 0;
+    ajpq_qscheme_t scheme = sym ? AJPQ_QSCHEME_SYMMETRIC : AJPQ_QSCHEME_ASYMMETRIC;
+    for (int b = 1; b <= 8; b++) {
+      int differ = 0, n = 0;
+      for (int rep = 0; rep < 8; rep++) {
+        const int K = rep % 2 ? 9 : 128;
+        float w[128], h[128], ones[128], s, z, sm, zm, sn, zn, s1, z1, rs = 0, rz = 0, dq[128];
+        uint8_t q[128], qm[128], qn[128], q1[128], rq[128];
+        fill(w, K, rep % 3);
+        /* E[x²] of post-ReLU-like inputs with a few large channels (spread 10^4) */
+        for (int k = 0; k < K; k++) {
+          double a = next_u() < 0.1 ? 10.0 * next_u() : next_u();
+          h[k] = (float)(a * a);
+          ones[k] = 1.0f;
+        }
+        ajpq_status_t st =
+            ajpq_quant_channel_clip_weighted(w, h, K, b, scheme, AJPQ_WCLIP_HESSIAN, q, &s, &z);
+        EXPECT(!st, "hessian b=%d", b);
+        ajpq_status_free(st);
+        ajpq_status_free(ajpq_quant_channel_clip(w, K, b, scheme, AJPQ_WCLIP_MSE, qm, &sm, &zm));
+        ajpq_status_free(
+            ajpq_quant_channel_clip_weighted(w, NULL, K, b, scheme, AJPQ_WCLIP_HESSIAN, qn, &sn, &zn));
+        ajpq_status_free(
+            ajpq_quant_channel_clip_weighted(w, ones, K, b, scheme, AJPQ_WCLIP_HESSIAN, q1, &s1, &z1));
+        EXPECT(sn == sm && zn == zm && !memcmp(qn, qm, (size_t)K), "b=%d: h=NULL must be mse", b);
+        EXPECT(s1 == sm && z1 == zm && !memcmp(q1, qm, (size_t)K), "b=%d: h=1 must be mse", b);
+        /* the other rules ignore h */
+        float sx, zx;
+        uint8_t qx[128];
+        ajpq_status_free(
+            ajpq_quant_channel_clip_weighted(w, h, K, b, scheme, AJPQ_WCLIP_MSE, qx, &sx, &zx));
+        EXPECT(sx == sm && zx == zm && !memcmp(qx, qm, (size_t)K), "b=%d: mse must ignore h", b);
+        differ += !(s == sm && z == zm && !memcmp(q, qm, (size_t)K));
+        n++;
+        double e_h = 0, e_m = 0, e_x = 0;
+        ajpq_dequant_channel(q, K, s, z, dq);
+        for (int k = 0; k < K; k++)
+          e_h += h[k] * ((double)dq[k] - w[k]) * ((double)dq[k] - w[k]);
+        ajpq_dequant_channel(qm, K, sm, zm, dq);
+        for (int k = 0; k < K; k++)
+          e_m += h[k] * ((double)dq[k] - w[k]) * ((double)dq[k] - w[k]);
+        ajpq_status_free(ajpq_quant_channel_clip(w, K, b, scheme, AJPQ_WCLIP_MINMAX, qx, &sx, &zx));
+        ajpq_dequant_channel(qx, K, sx, zx, dq);
+        for (int k = 0; k < K; k++)
+          e_x += h[k] * ((double)dq[k] - w[k]) * ((double)dq[k] - w[k]);
+        EXPECT(e_h <= e_m && e_h <= e_x, "b=%d K=%d: weighted error %g > mse's %g or minmax's %g",
+               b, K, e_h, e_m, e_x);
+        if (sym && b == 1) { /* binary keeps α = mean|w| */
+          EXPECT(s == sx && !memcmp(q, qx, (size_t)K), "1-bit hessian must equal minmax");
+          continue;
+        }
+        double rerr;
+        ref_weighted(w, h, K, b, sym, &rs, &rz, rq, &rerr);
+        EXPECT(s == rs && z == rz && !memcmp(q, rq, (size_t)K),
+               "%s b=%d K=%d: scale %.9g z %g, reference %.9g z %g", sym ? "sym" : "asym", b, K,
+               (double)s, (double)z, (double)rs, (double)rz);
+        EXPECT(fabs(rerr - e_h) <= 1e-9 * fmax(1e-30, rerr), "error %g vs reference %g", e_h,
+               rerr);
+      }
+      if (b == 2 || b == 3 || b == 6)
+        printf("%s %d-bit: hessian = reference, != mse in %d of %d channels\n",
+               sym ? "sym" : "asym", b, differ, n);
+      if (b >= 2 && b <= 4)
+        EXPECT(differ > 0, "%s b=%d: the weights never changed the choice", sym ? "sym" : "asym", b);
+    }
+  }
+  /* hand: w = {1, 0.45, 0.45, 0.45}, 2 bits. mse clips to s = 0.59 (error 0.168 + 3·0.0196);
+   * with h = {100, 1, 1, 1} clipping the 1 costs 100·(1 − s)², so the full range s = 1
+   * (error 3·0.45² = 0.6075) wins. */
+  const float hand[4] = {1.0f, 0.45f, 0.45f, 0.45f}, hh[4] = {100, 1, 1, 1};
+  float s, z;
+  uint8_t q[4];
+  ajpq_status_free(ajpq_quant_channel_clip_weighted(hand, hh, 4, 2, AJPQ_QSCHEME_SYMMETRIC,
+                                                    AJPQ_WCLIP_HESSIAN, q, &s, &z));
+  printf("hand 2-bit {1,0.45,0.45,0.45} h={100,1,1,1}: s=%g q={%d,%d,%d,%d}\n", (double)s, q[0],
+         q[1], q[2], q[3]);
+  const float bad[4] = {1, -1, 1, 1};
+  ajpq_status_t st = ajpq_quant_channel_clip_weighted(hand, bad, 4, 2, AJPQ_QSCHEME_SYMMETRIC,
+                                                      AJPQ_WCLIP_HESSIAN, q, &s, &z);
+  printf("negative h: %s\n", st ? ajpq_status_message(st) : "(accepted)");
+  EXPECT(st != NULL, "negative error weight must fail");
+  ajpq_status_free(st);
+}
+
 int main(void) {
   test_mse_clipping();
   test_auto_clipping();
+  test_hessian_clipping();
   test_bias_correction();
   printf("failures: %d\n", failures);
   return failures ? 1 : 0;

@@ -314,6 +314,23 @@ static void test_manifest(void) {
                        "\"evaluation\": [[2, 5], [8, 12]]}}"},
       {"not-json.json", "{\"data\": "},
       {"bad-shapes.json", "{\"model\": {\"mlir_input_shapes\": [7]}, \"data\": {\"inputs\": \"a\"}}"},
+      /* found by the bad-input sweep (session 4): each used to be accepted or misreported */
+      {"shape-dims.json", "{\"model\": {\"mlir_input_shapes\": [\"x:1x28xq\"]}, "
+                          "\"data\": {\"inputs\": \"a\"}}"},
+      {"shape-zero.json", "{\"model\": {\"mlir_input_shapes\": [\"x:1x0\"]}, "
+                          "\"data\": {\"inputs\": \"a\"}}"},
+      {"shape-noname.json", "{\"model\": {\"mlir_input_shapes\": [\":1x3\"]}, "
+                            "\"data\": {\"inputs\": \"a\"}}"},
+      {"metric-number.json", "{\"data\": {\"inputs\": \"a\"}, \"metric\": 5}"},
+      {"model-string.json", "{\"model\": \"m.onnx\", \"data\": {\"inputs\": \"a\"}}"},
+      {"expected-string.json", "{\"data\": {\"inputs\": \"a\"}, \"expected\": {\"auc\": \"1\"}}"},
+      {"threshold-inf.json", "{\"data\": {\"inputs\": \"a\"}, \"threshold\": 1e999}"},
+      {"dup-key.json", "{\"data\": {\"inputs\": \"a\"}, \"metric\": \"top1\", \"metric\": \"kl\"}"},
+      {"dup-nested.json", "{\"data\": {\"inputs\": \"a\", \"inputs\": \"b\"}}"},
+      {"nan.json", "{\"data\": {\"inputs\": \"a\"},\n \"threshold\": NaN}"},
+      {"trailing.json", "{\"data\": {\"inputs\": \"a\"}} x"},
+      {"empty.json", ""},
+      {"array.json", "[1, 2]"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     const char *q = path_of(bad[i].name);

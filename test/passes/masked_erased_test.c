@@ -12,8 +12,9 @@
  * prints the largest absolute and relative output difference; exit 1 if the
  * relative difference exceeds 1e-5 (relative to max |output|, floor 1).
  *
- * Weight options (docs/search.md "Weight quantization"): [CLIP [BC]] after MAX_SAMPLES,
- * default the pass defaults `mse true`. With bias correction the masked model gets the
+ * Weight options (docs/search.md "Weight quantization"): [CLIP [BC]] after MAX_SAMPLES
+ * (CLIP mse|minmax|auto|hessian), default the strategy file's "weights" record (what the
+ * search used), else the pass defaults `hessian true`. weight-clipping=hessian reads E[x²] from the same evaluator. With bias correction the masked model gets the
  * evaluator's corrected biases (ajpq_jc_wq_bias_for), statistics from the calibration set the
  * strategy file records (as ajpq-apply-strategy does); without a recorded calibration set
  * there is no bias correction (as in ajpq-apply-strategy). */
@@ -55,8 +56,17 @@ int main(int argc, char **argv) {
     return 1;
   ajpq_jc_config_t cfg;
   jc_test_config(&cfg, act_bits);
-  cfg.weight_clip = argc > 7 && !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX : AJPQ_WCLIP_MSE;
-  cfg.bias_correction = !(argc > 8 && !strcmp(argv[8], "false"));
+  bool wq_present = false, wq_bc = true;
+  int wq_clip = AJPQ_WCLIP_HESSIAN;
+  st = ajpq_jc_wq_settings_read(argv[3], &wq_present, &wq_clip, &wq_bc);
+  if (st)
+    return die(st, "strategy weight settings");
+  cfg.weight_clip = argc <= 7                         ? wq_clip
+                    : !strcmp(argv[7], "minmax")      ? AJPQ_WCLIP_MINMAX
+                    : !strcmp(argv[7], "auto")        ? AJPQ_WCLIP_AUTO
+                    : !strcmp(argv[7], "hessian")     ? AJPQ_WCLIP_HESSIAN
+                                                      : AJPQ_WCLIP_MSE;
+  cfg.bias_correction = argc > 8 ? strcmp(argv[8], "false") != 0 : wq_bc;
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[3], g, s);
   if (st)
@@ -70,7 +80,8 @@ int main(int argc, char **argv) {
     cfg.bias_correction = false;
   ajpq_jc_config_t ecfg = cfg; /* borrowed by the evaluator until it is destroyed */
   ecfg.act_bits = 32;          /* the evaluator supplies the corrected biases only */
-  if (cfg.bias_correction) {
+  if (cfg.bias_correction ||
+      (cfg.weight_clip == AJPQ_WCLIP_HESSIAN && as.present && as.calibration_data)) {
     ajpq_jc_eval_opts_t eo = {.calibration = as.calibration_data, .metric = "",
                               .samples = as.samples, .threads = 1};
     st = ajpq_jc_evaluator_create(func, g, &ecfg, &eo, &ev);
@@ -78,6 +89,7 @@ int main(int argc, char **argv) {
       return die(st, "evaluator (bias correction)");
   }
   const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
+  cfg.wq_stats = stats; /* hessian clipping: E[x²], as the rewrite gets it */
   int corrected = 0;
   ajpq_tensor_t *d, *df;
   st = jc_test_read_f32(argv[4], &d, &df);
@@ -108,7 +120,7 @@ int main(int argc, char **argv) {
       return die(st, "masked weights");
     int ex = jc_test_exec_layer(ea, L->op);
     st = ajpq_executor_set_weights(ea, ex, w);
-    if (!st && ajpq_jc_wq_corrects(stats, l)) {
+    if (!st && cfg.bias_correction && ajpq_jc_wq_corrects(stats, l)) {
       st = ajpq_jc_wq_bias_for(stats, s, l, w); /* w holds >= cout floats */
       if (!st)
         st = ajpq_executor_set_bias(ea, ex, w);

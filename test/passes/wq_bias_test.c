@@ -194,7 +194,7 @@ static int run_bias(int argc, char **argv) {
 static int run_masked(int argc, char **argv) {
   if (argc < 9) {
     fprintf(stderr, "usage: ajpq-jc-wq-test masked ORIG.mlir COMPRESSED.mlir STRATEGY.json CALIB "
-                    "DATA.npy mse|minmax true|false [MAX_SAMPLES]\n");
+                    "DATA.npy mse|minmax|auto|hessian true|false [MAX_SAMPLES]\n");
     return 1;
   }
   MlirContext ctx = ajpq_executor_context_create();
@@ -211,22 +211,24 @@ static int run_masked(int argc, char **argv) {
     return 1;
   ajpq_jc_config_t cfg;
   jc_test_config(&cfg, 32); /* act-bits 32: the evaluator below only supplies the statistics */
-  cfg.weight_clip = !strcmp(argv[7], "minmax") ? AJPQ_WCLIP_MINMAX
-                    : !strcmp(argv[7], "auto") ? AJPQ_WCLIP_AUTO
-                                               : AJPQ_WCLIP_MSE;
+  cfg.weight_clip = !strcmp(argv[7], "minmax")    ? AJPQ_WCLIP_MINMAX
+                    : !strcmp(argv[7], "auto")    ? AJPQ_WCLIP_AUTO
+                    : !strcmp(argv[7], "hessian") ? AJPQ_WCLIP_HESSIAN
+                                                  : AJPQ_WCLIP_MSE;
   cfg.bias_correction = !strcmp(argv[8], "true");
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[4], g, s);
   if (st)
     return die(st, "strategy");
   ajpq_jc_evaluator_t *ev = NULL;
-  if (cfg.bias_correction) {
+  if (cfg.bias_correction || cfg.weight_clip == AJPQ_WCLIP_HESSIAN) { /* hessian: E[x²] */
     ajpq_jc_eval_opts_t eo = {.calibration = argv[5], .metric = "", .samples = 0, .threads = 1};
     st = ajpq_jc_evaluator_create(func, g, &cfg, &eo, &ev);
     if (st)
       return die(st, "evaluator");
   }
   const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
+  cfg.wq_stats = stats; /* weight-clipping=hessian reads E[x²] through cfg, as the rewrite */
   ajpq_tensor_t *d, *df;
   st = jc_test_read_f32(argv[6], &d, &df);
   if (st)

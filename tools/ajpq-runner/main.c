@@ -6,6 +6,7 @@
 #include "ajpq_dialect.h"
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
+#include "ajpq_metrics.h"
 #include "ajpq_output.h"
 #include "engine.h"
 #ifdef AJPQ_HAVE_ONNX
@@ -302,42 +303,6 @@ static ajpq_status_t run_all(const ajpq_runner_engine_t *eng, void *ex, int64_t 
   return st;
 }
 
-static int cmp_score(const void *a, const void *b) {
-  const double *x = a, *y = b;
-  return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/* AUC = P(score_pos > score_neg) + 0.5 P(tie) (Mann-Whitney U), by sorting with mid-ranks. */
-static double auc_of(const double *score, const int64_t *label, int64_t n, bool *defined) {
-  double *p = malloc(2 * n * sizeof(double));
-  int64_t npos = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    p[2 * i] = score[i];
-    p[2 * i + 1] = label[i] != 0;
-    npos += label[i] != 0;
-  }
-  int64_t nneg = n - npos;
-  *defined = npos > 0 && nneg > 0;
-  if (!*defined) {
-    free(p);
-    return NAN;
-  }
-  qsort(p, n, 2 * sizeof(double), cmp_score);
-  double ranksum = 0;
-  for (int64_t i = 0; i < n;) {
-    int64_t j = i;
-    while (j < n && p[2 * j] == p[2 * i])
-      ++j;
-    double mid = (i + 1 + j) / 2.0; /* average 1-based rank of the tie group */
-    for (int64_t k = i; k < j; ++k)
-      if (p[2 * k + 1] != 0)
-        ranksum += mid;
-    i = j;
-  }
-  free(p);
-  return (ranksum - npos * (npos + 1) / 2.0) / ((double)npos * nneg);
-}
-
 typedef struct {
   ajpq_postprocess_t kind;
   int outs[16];
@@ -373,7 +338,6 @@ static int parse_post(const char *s, post_t *p) {
   return 0;
 }
 
-/* Per-sample score (max sigmoid) or class row (logits/probabilities of output outs[0]). */
 /* Does the metric read output `i`? max_sigmoid: the listed outputs (none listed: all);
  * logits / probabilities: the first listed (default 0). */
 static bool metric_reads(const post_t *p, int i) {
@@ -383,56 +347,6 @@ static bool metric_reads(const post_t *p, int i) {
     if (p->outs[j] == i)
       return true;
   return p->nouts == 0;
-}
-
-static void max_sigmoid(const post_t *p, float **outs, const int64_t *per, int nout, int64_t n,
-                        double *score) {
-  for (int64_t s = 0; s < n; ++s) {
-    double best = -INFINITY;
-    for (int j = 0; j < (p->nouts ? p->nouts : nout); ++j) {
-      int o = p->nouts ? p->outs[j] : j;
-      const float *v = outs[o] + s * per[o];
-      for (int64_t k = 0; k < per[o]; ++k) {
-        double sg = 1.0 / (1.0 + exp(-(double)v[k]));
-        best = sg > best ? sg : best;
-      }
-    }
-    score[s] = best;
-  }
-}
-
-static void softmax_row(const float *v, int64_t c, bool is_prob, double *out) {
-  if (is_prob) {
-    double sum = 0;
-    for (int64_t k = 0; k < c; ++k)
-      sum += out[k] = v[k] > 1e-12f ? v[k] : 1e-12;
-    for (int64_t k = 0; k < c; ++k)
-      out[k] /= sum;
-    return;
-  }
-  double mx = -INFINITY, sum = 0;
-  for (int64_t k = 0; k < c; ++k)
-    mx = v[k] > mx ? v[k] : mx;
-  for (int64_t k = 0; k < c; ++k)
-    sum += out[k] = exp(v[k] - mx);
-  for (int64_t k = 0; k < c; ++k)
-    out[k] /= sum;
-}
-
-static int64_t argmax(const float *v, int64_t c) {
-  int64_t b = 0;
-  for (int64_t k = 1; k < c; ++k)
-    if (v[k] > v[b])
-      b = k;
-  return b;
-}
-
-static bool in_topk(const float *v, int64_t c, int64_t label, int k) {
-  int64_t higher = 0;
-  for (int64_t j = 0; j < c; ++j)
-    if (v[j] > v[label] || (v[j] == v[label] && j < label))
-      ++higher;
-  return higher < k;
 }
 
 /* Reports `status` (see fail) and jumps to main's cleanup. */
@@ -464,7 +378,8 @@ int main(int argc, char **argv) {
   ajpq_manifest_t *man = NULL;
   ajpq_status_t st = NULL;
   ajpq_tensor_t *raw = NULL, *data = NULL, *labels = NULL;
-  int64_t *sel = NULL, *per = NULL, *rper = NULL, *lab = NULL;
+  int64_t *sel = NULL, *per = NULL, *rper = NULL, *lab = NULL, *cnt = NULL;
+  double *score = NULL, *rscore = NULL; /* max_sigmoid scores of the model / the reference */
   float **outs = NULL, **routs = NULL;
   int nout = 0;
   MlirContext ctx = {NULL};
@@ -611,6 +526,16 @@ int main(int argc, char **argv) {
   if (a.n_in_shapes) {
     shapes = a.in_shapes;
     nshapes = a.n_in_shapes;
+    /* An MLIR module's shapes are fixed at import: an --input-shape that no ONNX file reads
+     * would be silently ignored, and the user would believe the run used that shape. */
+    if (!ends_with(model, ".onnx") && !(a.reference && ends_with(a.reference, ".onnx"))) {
+      fprintf(stderr,
+              "ajpq-runner: error: --input-shape applies only to an ONNX model (imported "
+              "in-process), but '%s' is MLIR whose shapes were fixed at import "
+              "(ajpq-translate --import-onnx --input-shape=...)\n",
+              model);
+      goto done;
+    }
   }
   if ((st = load_model(ctx, model, shapes, nshapes, &mod)))
     FAIL_AND_CLEAN(st);
@@ -627,6 +552,18 @@ int main(int argc, char **argv) {
   }
   const ajpq_executor_tensor_info_t *ii = eng->input_info(ex, 0);
   int64_t per_sample = ii->numel / a.batch;
+  if (ii->rank < 1 || ii->dims[0] != a.batch) {
+    /* the data's first axis replaces the input's first dim: a rank-0/1 input or one whose first
+     * dim is not the batch gave "sample shape does not match ... ( per sample)" */
+    fprintf(stderr,
+            "ajpq-runner: error: %s: input '%s' has shape [", model, ii->name);
+    for (int d = 0; d < ii->rank; ++d)
+      fprintf(stderr, "%s%lld", d ? "," : "", (long long)ii->dims[d]);
+    fprintf(stderr, "], but the runner feeds samples along a leading batch dim (import the "
+                    "model with a leading batch dim of 1, e.g. --input-shape=%s:1x...)\n",
+            ii->name);
+    goto done;
+  }
   if (data->numel / total != per_sample || data->rank != ii->rank) {
     fprintf(stderr, "ajpq-runner: error: %s: sample shape does not match input '%s' of %s (",
             data_path, ii->name, model);
@@ -752,83 +689,68 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ajpq-runner: error: --metric %s needs --labels\n", metric);
     goto done;
   }
+  /* The formulas live in metrics/ajpq_metrics.h, shared with --joint-compress. The runner's KL
+   * clamps are the smallest that keep log finite (1e-12 for a Bernoulli score, 1e-300 for a
+   * class probability), so it reports KL as exactly as double allows. Inputs were checked
+   * above (non-finite outputs, labels >= classes) with messages naming the data sample, so a
+   * metrics error here is not expected; it is still reported, never ignored. */
   if (fidelity) {
-    /* mean over outputs of sum (y - ref)^2 / sum ref^2 over the selected samples (plain MSE for
-     * an all-zero reference output); the same definition as --joint-compress metric=nmse */
-    double acc = 0;
-    for (int i = 0; i < nout; ++i) {
-      double err = 0, ref = 0;
-      for (int64_t j = 0; j < n * per[i]; ++j) {
-        double d = (double)outs[i][j] - routs[i][j];
-        err += d * d;
-        ref += (double)routs[i][j] * routs[i][j];
-      }
-      int64_t cnt = n * per[i] > 0 ? n * per[i] : 1;
-      acc += ref > 0 ? err / ref : err / (double)cnt;
-    }
-    nmse = acc / nout;
+    cnt = malloc(nout * sizeof(int64_t));
+    if (!cnt)
+      FAIL_AND_CLEAN(ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory"));
+    for (int i = 0; i < nout; ++i)
+      cnt[i] = n * per[i]; /* every selected sample, every element */
+    if ((st = ajpq_metrics_nmse((const float *const *)outs, (const float *const *)routs, cnt,
+                                nout, &nmse)))
+      FAIL_AND_CLEAN(st);
   } else if (post.kind == AJPQ_POSTPROCESS_MAX_SIGMOID) {
-    double *score = malloc(n * sizeof(double));
-    max_sigmoid(&post, outs, per, nout, n, score);
+    score = malloc(n * sizeof(double));
+    if (!score || (st = ajpq_metrics_max_sigmoid((const float *const *)outs, per, nout,
+                                                 post.nouts ? post.outs : NULL, post.nouts, n,
+                                                 score)))
+      FAIL_AND_CLEAN(st ? st : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory"));
     if (labels) {
-      int64_t ok = 0;
-      for (int64_t i = 0; i < n; ++i)
-        ok += (score[i] >= threshold) == (lab[i] != 0);
-      accuracy = (double)ok / n;
-      auc = auc_of(score, lab, n, &auc_def);
+      if ((st = ajpq_metrics_threshold_accuracy(score, lab, n, threshold, &accuracy)))
+        FAIL_AND_CLEAN(st);
+      st = ajpq_metrics_auc(score, lab, n, &auc);
+      auc_def = !st;
+      if (ajpq_status_code(st) == AJPQ_FAILED_PRECONDITION) { /* one class: reported below */
+        ajpq_status_free(st);
+        st = NULL;
+      }
+      if (st)
+        FAIL_AND_CLEAN(st);
     }
     if (routs) {
-      double *rs = malloc(n * sizeof(double));
-      max_sigmoid(&post, routs, rper, nout, n, rs);
-      int64_t ag = 0;
-      double k = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        ag += (score[i] >= threshold) == (rs[i] >= threshold);
-        double p = fmin(fmax(rs[i], 1e-12), 1 - 1e-12), q = fmin(fmax(score[i], 1e-12), 1 - 1e-12);
-        k += p * log(p / q) + (1 - p) * log((1 - p) / (1 - q));
-      }
-      agreement = (double)ag / n;
-      kl = k / n;
-      free(rs);
+      rscore = malloc(n * sizeof(double));
+      if (!rscore || (st = ajpq_metrics_max_sigmoid((const float *const *)routs, rper, nout,
+                                                    post.nouts ? post.outs : NULL, post.nouts, n,
+                                                    rscore)))
+        FAIL_AND_CLEAN(st ? st : ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory"));
+      if ((st = ajpq_metrics_threshold_agreement(score, rscore, n, threshold, &agreement)) ||
+          (st = ajpq_metrics_kl_bernoulli(rscore, score, n, 1e-12, &kl)))
+        FAIL_AND_CLEAN(st);
     }
-    free(score);
   } else {
     int o = post.nouts ? post.outs[0] : 0;
     int64_t c = per[o];
     if (labels) {
-      int64_t ok1 = 0, ok5 = 0;
-      for (int64_t i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i)
         if (lab[i] >= c) {
           fprintf(stderr, "ajpq-runner: error: %s: label %lld at sample %lld >= %lld classes\n",
                   labels_path, (long long)lab[i], (long long)sel[i], (long long)c);
           goto done;
         }
-        const float *v = outs[o] + i * c;
-        ok1 += argmax(v, c) == lab[i];
-        ok5 += in_topk(v, c, lab[i], 5);
-      }
-      top1 = (double)ok1 / n;
-      top5 = (double)ok5 / n;
+      if ((st = ajpq_metrics_topk(outs[o], n, c, lab, 1, &top1)) ||
+          (st = ajpq_metrics_topk(outs[o], n, c, lab, 5, &top5)))
+        FAIL_AND_CLEAN(st);
       accuracy = top1;
     }
     if (routs) {
-      int64_t ag = 0;
-      double k = 0;
-      double *p = malloc(c * sizeof(double)), *q = malloc(c * sizeof(double));
       bool isp = post.kind == AJPQ_POSTPROCESS_PROBABILITIES;
-      for (int64_t i = 0; i < n; ++i) {
-        const float *v = outs[o] + i * c, *r = routs[o] + i * c;
-        ag += argmax(v, c) == argmax(r, c);
-        softmax_row(r, c, isp, p);
-        softmax_row(v, c, isp, q);
-        for (int64_t j = 0; j < c; ++j)
-          if (p[j] > 0)
-            k += p[j] * log(p[j] / fmax(q[j], 1e-300));
-      }
-      agreement = (double)ag / n;
-      kl = k / n;
-      free(p);
-      free(q);
+      if ((st = ajpq_metrics_argmax_agreement(outs[o], routs[o], n, c, &agreement)) ||
+          (st = ajpq_metrics_kl_classes(routs[o], outs[o], n, c, isp, 1e-300, &kl)))
+        FAIL_AND_CLEAN(st);
     }
   }
   if (!strcmp(metric, "top1")) value = top1;
@@ -903,6 +825,9 @@ done:
   free(rper);
   free(lab);
   free(sel);
+  free(cnt);
+  free(score);
+  free(rscore);
   if (ex)
     eng->destroy(ex);
   ajpq_executor_destroy(rex);

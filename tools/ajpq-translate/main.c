@@ -4,6 +4,8 @@
  * is selected through k_translations (see translate.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,42 @@ static int is_value_option(const char *s) {
 }
 
 static int run_main(int argc, char **argv);
+
+/* The resolved folder of path plus its last component into buf; 0 when the folder does not
+ * resolve (the output would fail to open anyway). */
+static int canon_path(const char *path, char *buf, size_t n) {
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX], real[PATH_MAX];
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (!realpath(dir, real))
+    return 0;
+  snprintf(buf, n, "%s/%s", real, slash ? slash + 1 : path);
+  return 1;
+}
+
+/* True when paths a and b name one file: the same spelling, or (both existing) the same inode
+ * (./x.o vs x.o, a symlink). "-" (stdout), devices and FIFOs never count. */
+static int same_file(const char *a, const char *b) {
+  if (!strcmp(a, "-") || !strcmp(b, "-"))
+    return 0;
+  struct stat sa, sb;
+  int ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
+  /* devices and FIFOs (-o /dev/null --header /dev/null) are written in place: sharing is fine */
+  if ((ha && !S_ISREG(sa.st_mode)) || (hb && !S_ISREG(sb.st_mode)))
+    return 0;
+  if (!strcmp(a, b))
+    return 1;
+  if (ha && hb)
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  /* not written yet: compare the resolved folders and the last components (./x.o vs x.o) */
+  char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+  return canon_path(a, ca, sizeof ca) && canon_path(b, cb, sizeof cb) && !strcmp(ca, cb);
+}
 
 int main(int argc, char **argv) {
   /* An interrupted import/compile must not leave -o/--header temporary files
@@ -210,6 +248,28 @@ static int run_main(int argc, char **argv) {
     usage(stderr);
     free(rest);
     return 1;
+  }
+  /* --header= and --func= with an empty value ("--header=" from a shell variable
+   * that was never set) used to fail late with "cannot write header '': Success"; and a header
+   * written to the object's own path replaced the object and exited 0 with no object at all. */
+  for (int i = 0; i < a.argc; ++i) {
+    static const char *const k_nonempty[] = {"--header=", "--func="}; /* --func-name: import_onnx.c */
+    for (size_t k = 0; k < sizeof k_nonempty / sizeof k_nonempty[0]; ++k) {
+      size_t l = strlen(k_nonempty[k]);
+      if (strncmp(rest[i], k_nonempty[k], l) == 0 && !rest[i][l]) {
+        fprintf(stderr, "ajpq-translate: error: %.*s needs a non-empty value\n", (int)(l - 1),
+                k_nonempty[k]);
+        free(rest);
+        return 1;
+      }
+    }
+    if (strncmp(rest[i], "--header=", 9) == 0 && same_file(rest[i] + 9, a.output)) {
+      fprintf(stderr,
+              "ajpq-translate: error: --header '%s' is the same file as the output (-o '%s')\n",
+              rest[i] + 9, a.output);
+      free(rest);
+      return 1;
+    }
   }
   a.argv = rest;
   int rc = tr->run(&a);
