@@ -12,7 +12,7 @@
  *   - logits / probabilities (classifiers): one row of `classes` scores per sample;
  *     ajpq_metrics_topk (top-1, top-5), ajpq_metrics_argmax_agreement,
  *     ajpq_metrics_class_probs, ajpq_metrics_kl_classes.
- *   - none (any output, label-free): ajpq_metrics_nmse.
+ *   - any kind (metric `nmse` ignores post-processing; label-free): ajpq_metrics_nmse.
  *
  * Conventions for every function:
  *   - Layouts are sample-major: a `[n][per_sample]` array holds sample s at offset
@@ -22,14 +22,16 @@
  *   - Bad input never crashes: a NULL pointer, n < 1, a size below its minimum, a label out of
  *     range or a NaN the metric would read returns AJPQ_INVALID_ARGUMENT naming the function,
  *     the sample and (where there is one) the element; out-of-memory returns
- *     AJPQ_RESOURCE_EXHAUSTED. The out-parameter is written only on success.
+ *     AJPQ_RESOURCE_EXHAUSTED; an AUC over one class only (undefined) returns
+ *     AJPQ_FAILED_PRECONDITION. The out-parameter is written only on success.
  *   - ±Inf is accepted where the metric is defined for it (sigmoid(±Inf) = 1 / 0; argmax, top-k
  *     and AUC only order values) and rejected where it is not (a softmax of +Inf, a squared
  *     error).
  *   - Sums run in one double accumulator in sample-major order, so a result is bit-for-bit
  *     reproducible and does not depend on threads (there are none).
  * Library: ajpq_metrics (C11, no MLIR), depends only on ajpq_support. Tests:
- * test/metrics/metrics_test.c against brute-force and direct double-precision references.
+ * test/metrics/metrics_test.c against brute-force and direct double-precision references;
+ * test/metrics/search-runner-metrics.test (the search's reported metric == the runner's).
  */
 #ifndef AJPQ_METRICS_H
 #define AJPQ_METRICS_H

@@ -227,6 +227,55 @@ static void print_table(const ajpq_costmodel_cost_t *f, const ajpq_costmodel_cos
           episodes, seconds, changes);
 }
 
+/* One line of the final table: how many output channels of the original layers can never be
+ * erased and why (the channel graph's reasons, most frequent first, then skip-layers=), so a
+ * user whose model will not prune (a transformer's attention heads, a LayerNorm, a graph
+ * output) sees it without the testing pass ajpq-test-channel-graph. */
+static void print_not_erasable(FILE *f, const ajpq_channel_graph_t *g, const ajpq_jc_config_t *cfg) {
+  enum { MAXR = 16 };
+  const char *why[MAXR];
+  int64_t cnt[MAXR], total = 0, fixed = 0;
+  int nr = 0;
+  for (int l = 0; l < g->n_layers; l++)
+    for (int64_t c = 0; c < g->layers[l].desc.cout; c++) {
+      total++;
+      int32_t gi = g->chan_group ? g->chan_group[l][c] : -1;
+      const char *r = NULL;
+      if (gi < 0)
+        r = "not in a channel group";
+      else if (!g->groups[gi].erasable)
+        r = g->groups[gi].reason ? g->groups[gi].reason : "fixed";
+      else if (cfg->group_fixed && cfg->group_fixed[gi])
+        r = cfg->allow_zero ? "skip-layers= (a layer of the group or one reading it)"
+                            : "bits= has no 0";
+      if (!r)
+        continue;
+      fixed++;
+      int k = 0;
+      while (k < nr && strcmp(why[k], r))
+        k++;
+      if (k == nr && nr < MAXR) {
+        why[nr] = r;
+        cnt[nr++] = 0;
+      }
+      if (k < nr)
+        cnt[k]++;
+    }
+  fprintf(f, "  not erasable: %lld of %lld output channels", (long long)fixed, (long long)total);
+  /* most frequent first; ties in first-seen (program) order */
+  for (int shown = 0; shown < nr; shown++) {
+    int best = -1;
+    for (int k = 0; k < nr; k++)
+      if (cnt[k] > 0 && (best < 0 || cnt[k] > cnt[best]))
+        best = k;
+    if (best < 0)
+      break;
+    fprintf(f, "%s%lld: %s", shown ? "; " : " (", (long long)cnt[best], why[best]);
+    cnt[best] = -cnt[best];
+  }
+  fprintf(f, "%s\n", fixed ? ")" : "");
+}
+
 /* The time breakdown line (docs/search.md "Speed"): wall / CPU seconds. */
 static void print_timing(const ajpq_jc_clock_t *setup, const ajpq_jc_search_result_t *r,
                          const ajpq_jc_clock_t *rewrite, int64_t samples) {
@@ -581,6 +630,8 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
   if (!so.quiet && res.refine_evals)
     fprintf(stderr, "  refinement: %d evaluations, %d moves accepted\n", res.refine_evals,
             res.refine_moves);
+  if (!so.quiet)
+    print_not_erasable(stderr, g, &cfg);
   if (!so.quiet)
     ajpq_jc_act_print_summary(stderr, g, &cfg);
   ajpq_jc_clock_t rw = ajpq_jc_clock_now(), rw_t = {0, 0};

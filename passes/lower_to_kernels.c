@@ -1730,8 +1730,8 @@ static int emit_f32_vector(lower_t *L, MlirOperation op, const char *name, const
 
 /* ------------------------------------- compute: f32 pixel-vector kernel */
 
-/* f32-input conv2d with stride_w 1 and few output channels per group (opg =
- * N / groups < 8): 16 output PIXELS of a row per vector instead of 16 output
+/* f32-input conv2d with stride_w 1 and fewer than 8 output channels (any
+ * groups): 16 output PIXELS of a row per vector instead of 16 output
  * channels, which the channel-vector kernel would leave mostly empty
  * (PP-OCRv4 det's head, a ConvTranspose imported as a 2x2 conv with one
  * output channel over a zero-stuffed 223x223x23 input, used 1 of 16 lanes:
@@ -2689,10 +2689,12 @@ static int lower_compute(lower_t *L, MlirOperation op, const char *name) {
            !getenv("AJPQ_NO_DW_VECTOR");
   /* f32 input, groups 1: matmul or 1x1/s1/p0 conv (input rows are GEMM rows) or any other conv (windowed) */
   int f32v = !is_i8 && G.g.groups == 1 && !getenv("AJPQ_NO_F32_VECTOR");
-  /* f32 conv with < 8 output channels per group: 16 pixels per vector instead (emit_f32_pixels),
-   * except 1x1/s1/p0 convs with groups 1, whose rows the channel kernel reads in place (the
-   * planar copy made BlazeFace's 2- and 6-channel 1x1 heads slower: 1.9 -> 3.7 us) */
-  int f32px = !is_i8 && !G.is_matmul && G.g.n / G.g.groups < 8 && G.g.stride_w == 1 && !getenv("AJPQ_NO_F32_VECTOR") &&
+  /* f32 conv with < 8 output channels: 16 pixels per vector instead (emit_f32_pixels), except
+   * 1x1/s1/p0 convs with groups 1, whose rows the channel kernel reads in place (the planar copy
+   * made BlazeFace's 2- and 6-channel 1x1 heads slower: 1.9 -> 3.7 us). Not for more channels:
+   * a 3x3 depthwise over 56x56x96 took 0.78 ms (one scatter per channel and block) against
+   * 0.43 ms for emit_direct, whose channel loop LLVM vectorizes. */
+  int f32px = !is_i8 && !G.is_matmul && G.g.n < 8 && G.g.stride_w == 1 && !getenv("AJPQ_NO_F32_VECTOR") &&
               !getenv("AJPQ_NO_F32_PIXELS") &&
               !(G.g.groups == 1 && G.g.kh == 1 && G.g.kw == 1 && G.g.stride_h == 1 &&
                 G.g.pad_top + G.g.pad_bottom + G.g.pad_left + G.g.pad_right == 0);
@@ -2754,7 +2756,7 @@ done:
 static int emit_f32_matmul(lower_t *L, MlirOperation op, const char *name, MlirType at, MlirType bt, MlirType ct) {
   int64_t BA = mlirShapedTypeGetDimSize(at, 0), M = mlirShapedTypeGetDimSize(at, 1), K = mlirShapedTypeGetDimSize(at, 2);
   int64_t BB = mlirShapedTypeGetDimSize(bt, 0), N = mlirShapedTypeGetDimSize(bt, 2);
-  int64_t nmb = (M + 11) / 12, MR = (M + nmb - 1) / nmb, NF = N / 16 * 16;
+  int64_t nmb = (M + (getenv("AJPQ_EXP_MR") ? atoi(getenv("AJPQ_EXP_MR")) : 12) - 1) / (getenv("AJPQ_EXP_MR") ? atoi(getenv("AJPQ_EXP_MR")) : 12), MR = (M + nmb - 1) / nmb, NF = N / 16 * 16;
   sb_t b = {0};
   char as[128], bs[128], cs[128];
   shape_text(at, as, sizeof as);
