@@ -43,7 +43,7 @@
  *     the input (emit_f32_pixels); other f32-input convs: a scalar f32
  *     kernel over dequantized weights (Σ in (kh,kw,ci) order, + bias);
  *   - float tosa.matmul (unquantized linear layers, attention products):
- *     16 columns x up to 12 rows per register block (emit_f32_matmul);
+ *     16 columns x up to 6 rows per register block (emit_f32_matmul);
  *   - quantize / dequantize: 16-wide vector loops; gather / scatter: scalar.
  * Every kernel call carries discardable attributes ajpq.kernel, ajpq.fused
  * and ajpq.macs (profiles: bench/kernels/profile.c).
@@ -1757,7 +1757,7 @@ static int emit_f32_pixels(lower_t *L, MlirOperation op, const char *name, const
   const int64_t V = OPG <= 4 ? 2 : 1; /* vectors of 16 pixels per block */
   int64_t Hp = g->h + g->pad_top + g->pad_bottom, Wp = (g->pad_left + g->w + g->pad_right + 16 * V + 15) / 16 * 16;
   int64_t CP = (C + 15) / 16 * 16; /* channel planes of T: whole 16x16 transposes, the extra planes unused */
-  int64_t TN = g->batch * CP * Hp * Wp, TN16 = (TN + 15) / 16 * 16 + 16 /* slack of the zeroing stores */, NXB = (g->ow + 16 * V - 1) / (16 * V);
+  int64_t TN = g->batch * CP * Hp * Wp, TN16 = (TN + 15) / 16 * 16 + 16 /* 16 floats of slack, unused */, NXB = (g->ow + 16 * V - 1) / (16 * V);
   int64_t Y = num_elements(G->yt);
   char gname[128];
   sb_t b = {0};
@@ -1791,10 +1791,10 @@ static int emit_f32_pixels(lower_t *L, MlirOperation op, const char *name, const
   sb_printf(&b, "    %%wf = memref.get_global @%s_wf : memref<%lldxf32>\n", name, (long long)(K * N));
   sb_printf(&b, "    %%bias = memref.get_global @%s_bias : memref<%lldxf32>\n", name, (long long)N);
   /* The planar padded copy T: per input row (b, y) and block of 16 pixels,
-   * 16 unmasked loads of 16 channels (lanes past C read the next pixel's
-   * channels into the unused planes C..CP-1; pixels past W and past the end
-   * of the input are masked to 0.0, which is the right padding), one 16x16
-   * transpose, 16 stores into the planes. Only the padding that these stores
+   * 16 loads of 16 channels (masked only past W and past the end of the
+   * input, which read 0.0: the right padding; lanes past C read the next
+   * pixel's channels, which land in planes C..CP-1 and are not stored), one
+   * 16x16 transpose, 16 stores into the planes. Only the padding that these stores
    * do not overwrite with data or zeros is zeroed: the pt/pb rows and, per
    * row, columns [0, pl) and [pl + ceil16(W), Wp), before the row's data
    * (whole vectors: those reaching into data columns are overwritten next;
@@ -1833,7 +1833,7 @@ static int emit_f32_pixels(lower_t *L, MlirOperation op, const char *name, const
                 "    %%tyo = arith.addi %%tyo1, %%tbo : index\n    %%trow = arith.subi %%tyo, %s : index\n"
                 "    %%tsrc = arith.muli %%tr, %s : index\n",
             cBH, cH, cH, cCHpWp, cWp, cOFF, cPL_, cW);
-  /* zero columns [0, 16) and [pl + ceil16(W), Wp) of this row in every plane */
+  /* zero columns [0, pl) and [cR0, Wp) of this row in every plane */
   sb_printf(&b, "    scf.for %%zc = %%c0 to %s step %%c1 {\n    %%zco = arith.muli %%zc, %s : index\n"
                 "    %%zr = arith.addi %%trow, %%zco : index\n"
                 "    scf.for %%zi = %%c0 to %s step %%c16 {\n    %%zio = arith.addi %%zr, %%zi : index\n"
@@ -2746,7 +2746,7 @@ done:
  * the unquantized linear layers and attention products of e.g. PP-OCRv4
  * rec, whose 20x120x6625 CTC head took 13 of its 20 ms as upstream scalar
  * loops with B read column-wise). Vectorized over 16 columns of N, MR rows
- * of A per register block (MR <= 12, balanced so that ceil(M/MR)·MR - M is
+ * of A per register block (MR <= 6, balanced so that ceil(M/MR)·MR - M is
  * small; tail rows recompute row M-1 and are not stored), the column block
  * of B (K x 16 floats) reused from L1 by every row block. Each output lane
  * is Σ_k a·b in k order from +0.0 with mulf then addf: bit-identical to the
@@ -2756,7 +2756,9 @@ done:
 static int emit_f32_matmul(lower_t *L, MlirOperation op, const char *name, MlirType at, MlirType bt, MlirType ct) {
   int64_t BA = mlirShapedTypeGetDimSize(at, 0), M = mlirShapedTypeGetDimSize(at, 1), K = mlirShapedTypeGetDimSize(at, 2);
   int64_t BB = mlirShapedTypeGetDimSize(bt, 0), N = mlirShapedTypeGetDimSize(bt, 2);
-  int64_t nmb = (M + (getenv("AJPQ_EXP_MR") ? atoi(getenv("AJPQ_EXP_MR")) : 12) - 1) / (getenv("AJPQ_EXP_MR") ? atoi(getenv("AJPQ_EXP_MR")) : 12), MR = (M + nmb - 1) / nmb, NF = N / 16 * 16;
+  /* row blocks of at most 6 rows (rec's 20x120x6625 head, sum of per-op minima at load 12: 12 rows
+   * per block 0.95 ms, 8: 0.80, 6: 0.63-0.78, 4: 0.82-0.87, 20: 1.3 with spills) */
+  int64_t nmb = (M + 5) / 6, MR = (M + nmb - 1) / nmb, NF = N / 16 * 16;
   sb_t b = {0};
   char as[128], bs[128], cs[128];
   shape_text(at, as, sizeof as);

@@ -1,7 +1,7 @@
 // Float tosa.matmul shapes for the f32-matmul kernel of ajpq-lower-to-kernels
 // (emit_f32_matmul), test/kernels/f32-matmul.test: N not a multiple of 16
 // (45 = 2x16 + 13, 20, 13), M not a multiple of the row block (13 rows in
-// blocks of 7), a batch sharing one B (BB = 1), a batch with its own B
+// blocks of 5), a batch sharing one B (BB = 1), a batch with its own B
 // (BB = BA, an attention-like A x A^T). Seeded random weights (Python
 // random.Random(7), uniform in [-1, 1]).
 module {
