@@ -66,7 +66,9 @@ static const ajpq_pass_option_t k_options[] = {
     {.name = "metric", .kind = AJPQ_OPT_STRING, .default_value = "",
      .help = "top1|top5|accuracy|auc|agreement|kl|nmse (default: the manifest's)"},
     {.name = "threads", .kind = AJPQ_OPT_INT, .default_value = "0",
-     .help = "Executor threads (0 = all CPUs); results do not depend on it", .min = 0, .max = 1024},
+     .help = "Threads (0 = all CPUs) for the two agents' updates; the evaluator runs on one "
+             "thread so that results do not depend on it",
+     .min = 0, .max = 1024},
     {.name = "strategy-out", .kind = AJPQ_OPT_STRING, .help = "Write the strategy as JSON"},
     {.name = "report-svg", .kind = AJPQ_OPT_STRING,
      .help = "Write bits per channel and the reward curve as SVG"},

@@ -752,8 +752,13 @@ static ajpq_status_t run_phase(ctx_t *c, const ajpq_jc_search_opts_t *o, mode_t_
       ajpq_costmodel_cost_t ec;
       double lim;
       ajpq_jc_cost(g, c->cfg, c->cur, &ec, NULL);
+      /* AJPQ_JC_TRACE=2: all digits (comparing runs, e.g. threads=1 vs 2) */
+      bool full = !strcmp(getenv("AJPQ_JC_TRACE"), "2");
       fprintf(stderr,
-              "trace: %s ep %d%s reward %.4f metric %.4f size %.4f erased %lld avg-bits %.2f\n",
+              full ? "trace: %s ep %d%s reward %.17g metric %.17g size %.4f erased %lld avg-bits "
+                     "%.2f\n"
+                   : "trace: %s ep %d%s reward %.4f metric %.4f size %.4f erased %lld avg-bits "
+                     "%.2f\n",
               phase, scripted ? k : ep, scripted ? " (heuristic)" : "", r, m,
               measure(c->cfg, &ec, &c->fp32, &lim), (long long)ec.erased_channels,
               ajpq_costmodel_avg_bits(&ec));

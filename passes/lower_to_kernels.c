@@ -434,6 +434,33 @@ static void emit_store16(sb_t *b, const geom_t *G, const char *v, const char *pi
   }
 }
 
+/* Globals of an f32-input kernel: NAME_wf, the dequantized weights [K][N]
+ * (scale[j]·(code − zero_point[j]), in f32 as ajpq_dequant_channel), and
+ * NAME_bias [N] (N = the op's output channels). Returns 0 on failure (out of memory, or add_global's
+ * diagnostic); b is freed then. */
+static int emit_f32_tables(lower_t *L, sb_t *b, const char *name, const ajpq_kernels_packed_t *p,
+                           int64_t N) {
+  int64_t K = p->k;
+  char gname[128];
+  float *wf = malloc((size_t)(K * N) * sizeof(float));
+  if (!wf) {
+    free(b->s);
+    return 0;
+  }
+  for (int64_t kk = 0; kk < K; ++kk)
+    for (int64_t j = 0; j < N; ++j)
+      wf[kk * N + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
+  snprintf(gname, sizeof gname, "%s_wf", name);
+  int ok = add_global(L, b, gname, "f32", K * N, wf);
+  free(wf);
+  snprintf(gname, sizeof gname, "%s_bias", name);
+  if (!ok || !add_global(L, b, gname, "f32", N, p->bias)) {
+    free(b->s);
+    return 0;
+  }
+  return 1;
+}
+
 /* Per-channel tables of an int8 kernel as globals NAME_qsum (if `qsum`),
  * NAME_scl (input_scale·scale), NAME_zp, NAME_bias; emit_table_loads binds
  * them to %qsum %scl %zpt %bias in the function body. */
@@ -1759,22 +1786,9 @@ static int emit_f32_pixels(lower_t *L, MlirOperation op, const char *name, const
   int64_t CP = (C + 15) / 16 * 16; /* channel planes of T: whole 16x16 transposes, the extra planes unused */
   int64_t TN = g->batch * CP * Hp * Wp, TN16 = (TN + 15) / 16 * 16 + 16 /* 16 floats of slack, unused */, NXB = (g->ow + 16 * V - 1) / (16 * V);
   int64_t Y = num_elements(G->yt);
-  char gname[128];
   sb_t b = {0};
-  float *wf = malloc((size_t)(K * N) * sizeof(float));
-  if (!wf)
+  if (!emit_f32_tables(L, &b, name, p, N))
     return 0;
-  for (int64_t kk = 0; kk < K; ++kk)
-    for (int64_t j = 0; j < N; ++j)
-      wf[kk * N + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
-  snprintf(gname, sizeof gname, "%s_wf", name);
-  int ok = add_global(L, &b, gname, "f32", K * N, wf);
-  free(wf);
-  snprintf(gname, sizeof gname, "%s_bias", name);
-  if (!ok || !add_global(L, &b, gname, "f32", N, p->bias)) {
-    free(b.s);
-    return 0;
-  }
   char xs[256], ys[256];
   shape_text(G->xt, xs, sizeof xs);
   shape_text(G->yt, ys, sizeof ys);
@@ -2035,21 +2049,8 @@ static int emit_direct(lower_t *L, MlirOperation op, const char *name, const geo
       free(b.s);
       return 0;
     }
-  } else {
-    float *wf = malloc((size_t)(K * N) * sizeof(float));
-    if (!wf)
-      return 0;
-    for (int64_t kk = 0; kk < K; ++kk)
-      for (int64_t j = 0; j < N; ++j)
-        wf[kk * N + j] = p->scale[j] * ((float)p->codes[kk * N + j] - p->zero_point[j]);
-    snprintf(gname, sizeof gname, "%s_wf", name);
-    int ok = add_global(L, &b, gname, "f32", K * N, wf);
-    free(wf);
-    snprintf(gname, sizeof gname, "%s_bias", name);
-    if (!ok || !add_global(L, &b, gname, "f32", N, p->bias)) {
-      free(b.s);
-      return 0;
-    }
+  } else if (!emit_f32_tables(L, &b, name, p, N)) {
+    return 0;
   }
 
   char xs[256];

@@ -60,9 +60,11 @@ static double ref_error(const float *w, int K, int b, bool sym, float s, float z
   return e;
 }
 
-/* Brute force over the documented grid r = (N − i)/N: scale in double, once to f32. */
-static void ref_mse(const float *w, int K, int b, bool sym, float *bs, float *bz, uint8_t *bq,
-                    double *berr) {
+/* Independent brute force over the documented grid r = (N − i)/N (scale in double, once to
+ * f32), each candidate scored by Σ_k h_k (s·(q_k − z) − w_k)²; first strictly smallest wins.
+ * h = NULL (all 1) is weight-clipping=mse, h = E[x²] is weight-clipping=hessian. */
+static void ref_weighted(const float *w, const float *h, int K, int b, bool sym, float *bs,
+                         float *bz, uint8_t *bq, double *berr) {
   double mabs = 0, lo = 0, hi = 0;
   for (int k = 0; k < K; k++) {
     mabs = fmax(mabs, fabs(w[k]));
@@ -77,7 +79,12 @@ static void ref_mse(const float *w, int K, int b, bool sym, float *bs, float *bz
     float s = sd >= FLT_MIN ? (float)sd : 1.0f;
     float z = sym ? (float)(1 << (b - 1))
                   : (float)fmin(fmax(ref_rhe((double)((float)(-r * lo) / s)), 0), (1 << b) - 1);
-    double e = ref_error(w, K, b, sym, s, z, q);
+    ref_error(w, K, b, sym, s, z, q); /* codes */
+    double e = 0;
+    for (int k = 0; k < K; k++) {
+      double d = (double)(s * ((float)q[k] - z)) - w[k];
+      e += (h ? h[k] : 1.0) * d * d;
+    }
     if (e < *berr) {
       *berr = e;
       *bs = s;
@@ -150,7 +157,7 @@ static void test_mse_clipping(void) {
           float rs = 0, rz = 0;
           uint8_t rq[256];
           double rerr;
-          ref_mse(w, K, b, sym, &rs, &rz, rq, &rerr);
+          ref_weighted(w, NULL, K, b, sym, &rs, &rz, rq, &rerr);
           EXPECT(s == rs && z == rz, "%s %s b=%d K=%d: scale %.9g z %g, reference %.9g z %g",
                  kinds[kind], sym ? "sym" : "asym", b, K, (double)s, (double)z, (double)rs,
                  (double)rz);
@@ -287,38 +294,6 @@ static void test_bias_correction(void) {
   printf("random layer: max |delta - (E[Wx]-E[Q(W)x])| < 1e-5: %s\n", worst < 1e-5 ? "yes" : "no");
 }
 
-/* Independent brute force of weight-clipping=hessian: the documented grid, each candidate
- * scored by Σ_k h_k (s·(q_k − z) − w_k)² (h = NULL: 1); first strictly smallest wins. */
-static void ref_weighted(const float *w, const float *h, int K, int b, bool sym, float *bs,
-                         float *bz, uint8_t *bq, double *berr) {
-  double mabs = 0, lo = 0, hi = 0;
-  for (int k = 0; k < K; k++) {
-    mabs = fmax(mabs, fabs(w[k]));
-    lo = fmin(lo, w[k]);
-    hi = fmax(hi, w[k]);
-  }
-  uint8_t q[256];
-  *berr = INFINITY;
-  for (int i = 0; i < AJPQ_WCLIP_MSE_STEPS; i++) {
-    double r = (double)(AJPQ_WCLIP_MSE_STEPS - i) / AJPQ_WCLIP_MSE_STEPS;
-    double sd = sym ? r * mabs / ((1 << (b - 1)) - 1) : (r * hi - r * lo) / ((1 << b) - 1);
-    float s = sd >= FLT_MIN ? (float)sd : 1.0f;
-    float z = sym ? (float)(1 << (b - 1))
-                  : (float)fmin(fmax(ref_rhe((double)((float)(-r * lo) / s)), 0), (1 << b) - 1);
-    ref_error(w, K, b, sym, s, z, q); /* codes */
-    double e = 0;
-    for (int k = 0; k < K; k++) {
-      double d = (double)(s * ((float)q[k] - z)) - w[k];
-      e += (h ? h[k] : 1.0) * d * d;
-    }
-    if (e < *berr) {
-      *berr = e;
-      *bs = s;
-      *bz = z;
-      memcpy(bq, q, (size_t)K);
-    }
-  }
-}
 
 /* weight-clipping=hessian (ajpq_quant_channel_clip_weighted): equals the brute-force weighted
  * reference; its weighted error never exceeds min/max's or mse's (both are grid points);
