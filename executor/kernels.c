@@ -107,26 +107,35 @@ static void gemm_chunk(void *arg, int64_t t) {
 
 /* OpenBLAS runs single-threaded (ajpq_executor_run sets it); the executor splits the work
  * itself on its worker pool (pool.c), so only one set of threads exists: rows of M for a GEMM,
- * output channels for a GEMV. */
+ * output channels for a GEMV.
+ * The split depends on the SHAPE only, never on `threads`, and threads=1 runs the same chunks:
+ * OpenBLAS's result for one output row depends on the call it is part of (an M=16 chunk of a
+ * conv takes its small-matrix kernel, which sums K in another order than the blocked one; a GEMV
+ * row's place in the call picks the 4-wide or the tail dot-product path), so a thread-count-
+ * dependent split made threads=1 and 2 differ in the last bits (test/executor/threads-*).
+ * Each chunk is one independent call whatever thread runs it: same bits for any thread count. */
+enum { FC_MIN_WORK = 1 << 20, FC_GEMM_CHUNKS = 16, FC_GEMM_MIN_ROWS = 128, FC_GEMV_CHUNKS = 8 };
+
 void ajpq_k_fc(int64_t m, int64_t k, int64_t n, const float *x, const float *w, const float *bias,
                float *y, int threads) {
   int64_t work = m * k * n;
-  if (threads <= 1 || work < ((int64_t)1 << 20)) {
+  if (work < FC_MIN_WORK) {
     fc_block(m, k, n, x, w, bias, y, n);
     return;
   }
   kctx_t kc = {.x = x, .w = w, .bias = bias, .y = y, .m = m, .k = k, .n = n};
   if (m == 1) {
-    kc.per = (n + threads - 1) / threads;
+    /* multiples of 16 output channels, so every chunk but the last takes the same code path */
+    kc.per = ((n + FC_GEMV_CHUNKS - 1) / FC_GEMV_CHUNKS + 15) / 16 * 16;
     ajpq_pool_run(threads, (n + kc.per - 1) / kc.per, gemv_chunk, &kc);
     return;
   }
-  /* 4 chunks per thread, handed out dynamically: a preempted vCPU (shared machines) delays the
-   * layer by one chunk, not by a whole thread's share. */
-  int64_t nch = (int64_t)threads * 4;
-  kc.per = (m + nch - 1) / nch;
-  if (kc.per < 16)
-    kc.per = 16;
+  /* up to 16 chunks handed out dynamically: a preempted vCPU (shared machines) delays the layer
+   * by one chunk, not by a whole thread's share; >= 128 rows each keeps the repacking of the
+   * weights per call (k*n moves against per*k*n multiply-adds) under 1% at threads=1. */
+  kc.per = (m + FC_GEMM_CHUNKS - 1) / FC_GEMM_CHUNKS;
+  if (kc.per < FC_GEMM_MIN_ROWS)
+    kc.per = FC_GEMM_MIN_ROWS;
   ajpq_pool_run(threads, (m + kc.per - 1) / kc.per, gemm_chunk, &kc);
 }
 
