@@ -109,10 +109,10 @@ static void gemm_chunk(void *arg, int64_t t) {
  * itself on its worker pool (pool.c), so only one set of threads exists: rows of M for a GEMM,
  * output channels for a GEMV.
  * The split depends on the SHAPE only, never on `threads`, and threads=1 runs the same chunks:
- * OpenBLAS's result for one output row depends on the call it is part of (an M=16 chunk of a
- * conv takes its small-matrix kernel, which sums K in another order than the blocked one; a GEMV
- * row's place in the call picks the 4-wide or the tail dot-product path), so a thread-count-
- * dependent split made threads=1 and 2 differ in the last bits (test/executor/threads-*).
+ * OpenBLAS's result for one output row depends on the call it is part of (it picks kernels by
+ * call shape: rows of a 192x200x32 sgemm differ in the last bits between one call and 24- or
+ * 16-row chunks, PP-OCR cls's 1x1 convs), so the old split by thread count made threads=1 and 2
+ * differ (test/executor/threads-deterministic.test).
  * Each chunk is one independent call whatever thread runs it: same bits for any thread count. */
 enum { FC_MIN_WORK = 1 << 20, FC_GEMM_CHUNKS = 16, FC_GEMM_MIN_ROWS = 128, FC_GEMV_CHUNKS = 8 };
 

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ajpq_output.h"
 #include "ajpq_costmodel.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/IR.h"
@@ -121,6 +122,12 @@ bool ajpq_cg_json_layers(struct cJSON *root, const ajpq_channel_graph_t *g,
  * "out of memory writing <what> '<path>'", IO_ERROR "cannot write <what> '<path>'" or
  * ajpq_output_open's error. */
 ajpq_status_t ajpq_cg_json_write(struct cJSON *root, const char *path, const char *what);
+/* Like ajpq_cg_json_write, but prints into `out`, an output the caller opened
+ * (support/ajpq_output.h) and still commits or aborts itself — for passes that
+ * open their side outputs before the work and install them together at the
+ * end. Deletes `root`. Errors name `what` and out->path (RESOURCE_EXHAUSTED /
+ * IO_ERROR, as above); `out` is left open either way. */
+ajpq_status_t ajpq_cg_json_print_to(struct cJSON *root, ajpq_output_t *out, const char *what);
 
 /* Channel nodes of SSA value `v` (its channel axis, size and node ids,
  * borrowed); false if the value is not tracked. */

@@ -44,7 +44,7 @@ typedef struct {
   int min_keep;                     /* channels kept per layer, >= 1 */
   int act_bits;                     /* 2..8 or 32 */
   int act_calib;                    /* ajpq_jc_act_calib_t (0 = percentile, the default) */
-  int weight_clip;                  /* ajpq_wclip_t (0 = minmax, the default; 1 = mse) */
+  int weight_clip;                  /* ajpq_wclip_t (minmax, mse, auto, hessian; the pass default is hessian) */
   bool bias_correction;             /* correct conv biases for the weight error (wq) */
   const struct ajpq_jc_wq_stats_s *wq_stats; /* borrowed from the evaluator; NULL = none */
   ajpq_jc_budget_t budget;
@@ -376,6 +376,14 @@ void ajpq_jc_act_settings_free(ajpq_jc_act_settings_t *a);
 ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
                                      const ajpq_jc_strategy_t *s,
                                      const ajpq_jc_strategy_meta_t *meta);
+
+/* Same document as ajpq_jc_strategy_write, printed into an output the caller
+ * opened and still commits/aborts (joint-compress opens strategy-out before
+ * the search and installs it together with report-svg at the end). Errors
+ * name out->path; `out` stays open either way. */
+ajpq_status_t ajpq_jc_strategy_print_to(ajpq_output_t *out, const ajpq_channel_graph_t *g,
+                                        const ajpq_jc_strategy_t *s,
+                                        const ajpq_jc_strategy_meta_t *meta);
 
 /* Reads a strategy file for graph `g` (layers matched by name, in order);
  * INVALID_ARGUMENT/NOT_FOUND naming the file and layer on mismatch. */

@@ -1174,22 +1174,31 @@ bool ajpq_cg_json_layers(struct cJSON *root, const ajpq_channel_graph_t *g,
   return ok;
 }
 
-ajpq_status_t ajpq_cg_json_write(struct cJSON *root, const char *path, const char *what) {
+ajpq_status_t ajpq_cg_json_print_to(struct cJSON *root, ajpq_output_t *out, const char *what) {
   char *text = root ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text)
-    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory writing %s '%s'", what, path);
+    return ajpq_status_make(AJPQ_RESOURCE_EXHAUSTED, "out of memory writing %s '%s'", what,
+                            out->path);
+  size_t n = strlen(text);
+  ajpq_status_t st = NULL;
+  if (fwrite(text, 1, n, out->f) != n || fputc('\n', out->f) == EOF)
+    st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write %s '%s'", what, out->path);
+  cJSON_free(text);
+  return st;
+}
+
+ajpq_status_t ajpq_cg_json_write(struct cJSON *root, const char *path, const char *what) {
   ajpq_output_t out;
   ajpq_status_t st = ajpq_output_open(&out, path);
-  if (!st) {
-    size_t n = strlen(text);
-    if (fwrite(text, 1, n, out.f) != n || fputc('\n', out.f) == EOF) {
-      ajpq_output_abort(&out);
-      st = ajpq_status_make(AJPQ_IO_ERROR, "cannot write %s '%s'", what, path);
-    } else {
-      st = ajpq_output_commit(&out);
-    }
+  if (st) {
+    cJSON_Delete(root);
+    return st;
   }
-  cJSON_free(text);
+  st = ajpq_cg_json_print_to(root, &out, what);
+  if (st)
+    ajpq_output_abort(&out);
+  else
+    st = ajpq_output_commit(&out);
   return st;
 }

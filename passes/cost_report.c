@@ -82,7 +82,18 @@ static bool fill_layer(cJSON *e, int l, void *user) {
          cJSON_AddNumberToObject(e, "weight_bytes", (double)pl[l].weight_bytes);
 }
 
-static bool write_json(const char *path, const ajpq_channel_graph_t *g,
+/* Emits "ajpq-cost-report: <message of st>" at `at`, frees st; false. */
+static bool fail_status(MlirOperation at, ajpq_status_t st) {
+  char msg[600];
+  snprintf(msg, sizeof msg, "ajpq-cost-report: %s", ajpq_status_message(st));
+  ajpq_status_free(st);
+  mlirEmitError(mlirOperationGetLocation(at), msg);
+  return false;
+}
+
+/* Prints the report into `out` (opened by the caller before the analysis)
+ * and installs it; on error removes it (support/ajpq_output.h). */
+static bool write_json(ajpq_output_t *out, const ajpq_channel_graph_t *g,
                        const ajpq_costmodel_cost_t *pl, const ajpq_costmodel_cost_t *t,
                        MlirOperation at) {
   /* integers are exact in a double up to 2^53 (BitOPs of any model here) */
@@ -96,15 +107,13 @@ static bool write_json(const char *path, const ajpq_channel_graph_t *g,
     cJSON_Delete(root);
     root = NULL;
   }
-  ajpq_status_t st = ajpq_cg_json_write(root, path, "output file");
+  ajpq_status_t st = ajpq_cg_json_print_to(root, out, "output file");
   if (st) {
-    char msg[600];
-    snprintf(msg, sizeof msg, "ajpq-cost-report: %s", ajpq_status_message(st));
-    ajpq_status_free(st);
-    mlirEmitError(mlirOperationGetLocation(at), msg);
-    return false;
+    ajpq_output_abort(out);
+    return fail_status(at, st);
   }
-  return true;
+  st = ajpq_output_commit(out);
+  return st ? fail_status(at, st) : true;
 }
 
 void ajpq_cost_report_print(FILE *f, const ajpq_channel_graph_t *g,
@@ -127,23 +136,46 @@ void ajpq_cost_report_print(FILE *f, const ajpq_channel_graph_t *g,
 
 static bool run_cost_report(MlirOperation op, const ajpq_pass_options_t *o, void *ctx) {
   (void)ctx;
+  /* json= is opened first, so that an unwritable path is reported before
+   * the analysis, the same way as joint-compress's side outputs. */
+  ajpq_output_t out;
+  bool want_json = ajpq_opt_has(o, "json") && ajpq_opt_string(o, "json")[0];
+  if (want_json) {
+    ajpq_status_t st = ajpq_output_open(&out, ajpq_opt_string(o, "json"));
+    if (st) {
+      char msg[600];
+      snprintf(msg, sizeof msg, "ajpq-cost-report: json: %s", ajpq_status_message(st));
+      ajpq_status_free(st);
+      mlirEmitError(mlirOperationGetLocation(op), msg);
+      return false;
+    }
+  }
   MlirOperation func = ajpq_cg_entry_func(op);
   if (mlirOperationIsNull(func)) {
     mlirEmitError(mlirOperationGetLocation(op), "ajpq-cost-report: no func.func in the module");
+    if (want_json)
+      ajpq_output_abort(&out);
     return false;
   }
   ajpq_channel_graph_t *g = ajpq_cg_build(func, AJPQ_IMPORTANCE_L1);
-  if (!g)
+  if (!g) {
+    if (want_json)
+      ajpq_output_abort(&out);
     return false;
+  }
   ajpq_costmodel_cost_t *pl = calloc((size_t)(g->n_layers ? g->n_layers : 1), sizeof *pl);
   ajpq_costmodel_cost_t total;
   bool ok = pl && ajpq_cost_report_compute(g, pl, &total, func);
   if (ok) {
     if (!ajpq_opt_bool(o, "quiet"))
       ajpq_cost_report_print(stderr, g, pl, &total);
-    if (ajpq_opt_has(o, "json") && ajpq_opt_string(o, "json")[0])
-      ok = write_json(ajpq_opt_string(o, "json"), g, pl, &total, func);
+    if (want_json) {
+      ok = write_json(&out, g, pl, &total, func);
+      want_json = false; /* committed or aborted by write_json */
+    }
   }
+  if (want_json)
+    ajpq_output_abort(&out);
   free(pl);
   ajpq_cg_destroy(g);
   return ok;

@@ -17,6 +17,7 @@
 #include "ajpq_output.h"
 #include "ajpq_passes.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
@@ -148,15 +149,111 @@ static bool read_budget(MlirOperation at, const ajpq_pass_options_t *o, ajpq_jc_
   return true;
 }
 
-/* Writes the report SVG all-or-nothing (support/ajpq_output.h); NULL or the
- * I/O error naming `path`. */
-static ajpq_status_t write_svg(const char *path, const ajpq_channel_graph_t *g,
-                               const ajpq_jc_strategy_t *s, const ajpq_jc_search_result_t *res) {
+/* The pass's side outputs (strategy-out, report-svg), opened before any
+ * search work so that an unwritable path fails in a second instead of after
+ * the search, and installed together at the end (side_outputs_commit). */
+typedef struct {
+  const char *option; /* option name, for messages */
   ajpq_output_t out;
-  ajpq_status_t st = ajpq_output_open(&out, path);
-  if (st)
-    return st;
-  FILE *f = out.f;
+  bool open;
+} side_output_t;
+enum { SIDE_STRATEGY, SIDE_SVG, SIDE_N };
+
+/* Emits "joint-compress: <option>: <message of st>" at `at`; frees st. */
+static void fail_side(MlirOperation at, const side_output_t *so, ajpq_status_t st) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "joint-compress: %s: %s", so->option, ajpq_status_message(st));
+  ajpq_status_free(st);
+  mlirEmitError(mlirOperationGetLocation(at), msg);
+}
+
+/* Removes every side output's temporary file (a device written in place
+ * keeps what it got). */
+static void side_outputs_abort(side_output_t *so) {
+  for (int i = 0; i < SIDE_N; i++)
+    if (so[i].open) {
+      ajpq_output_abort(&so[i].out);
+      so[i].open = false;
+    }
+}
+
+/* Opens every side output that is set (support/ajpq_output.h: a temporary
+ * file next to the target, or in place for a device). False after a
+ * diagnostic naming the option and path; nothing is left behind then. */
+static bool side_outputs_open(MlirOperation at, const ajpq_pass_options_t *o, side_output_t *so) {
+  static const char *const names[SIDE_N] = {"strategy-out", "report-svg"};
+  const char *paths[SIDE_N] = {NULL, NULL};
+  for (int i = 0; i < SIDE_N; i++) {
+    so[i].option = names[i];
+    so[i].open = false;
+    if (ajpq_opt_has(o, names[i]) && ajpq_opt_string(o, names[i])[0])
+      paths[i] = ajpq_opt_string(o, names[i]);
+  }
+  /* two temporaries renamed onto one path: the second would silently win */
+  if (paths[0] && paths[1] && !strcmp(paths[0], paths[1]) && strcmp(paths[0], "-")) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "joint-compress: strategy-out and report-svg name the same file '%s'",
+             paths[0]);
+    mlirEmitError(mlirOperationGetLocation(at), msg);
+    return false;
+  }
+  for (int i = 0; i < SIDE_N; i++) {
+    if (!paths[i])
+      continue;
+    ajpq_status_t st = ajpq_output_open(&so[i].out, paths[i]);
+    if (st) {
+      fail_side(at, &so[i], st);
+      side_outputs_abort(so);
+      return false;
+    }
+    so[i].open = true;
+  }
+  return true;
+}
+
+/* Installs the side outputs all-or-nothing: first every stream is flushed
+ * and checked (a full disk, /dev/full, an I/O error shows here), and only if
+ * all of them are complete are the temporary files renamed into place. The
+ * renames themselves can still fail one by one (the directory removed during
+ * the run); that leaves the earlier ones installed (docs/passes/
+ * joint-compress.md, "Diagnostics" / "Output files"). False after a diagnostic. */
+static bool side_outputs_commit(MlirOperation at, side_output_t *so) {
+  for (int i = 0; i < SIDE_N; i++) {
+    if (!so[i].open)
+      continue;
+    errno = 0;
+    if (fflush(so[i].out.f) != 0 || ferror(so[i].out.f)) {
+      int err = errno;
+      char msg[1024];
+      snprintf(msg, sizeof msg, "joint-compress: %s: cannot write output file '%s': %s",
+               so[i].option, so[i].out.path, err ? strerror(err) : "write error");
+      mlirEmitError(mlirOperationGetLocation(at), msg);
+      side_outputs_abort(so);
+      return false;
+    }
+  }
+  bool ok = true;
+  for (int i = 0; i < SIDE_N; i++) {
+    if (!so[i].open)
+      continue;
+    so[i].open = false;
+    ajpq_status_t st = ok ? ajpq_output_commit(&so[i].out) : NULL;
+    if (!ok)
+      ajpq_output_abort(&so[i].out);
+    if (st) {
+      fail_side(at, &so[i], st);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/* Prints the report SVG into the opened side output `out` (committed later
+ * by side_outputs_commit); NULL or the I/O error naming the path. */
+static ajpq_status_t write_svg(ajpq_output_t *out, const ajpq_channel_graph_t *g,
+                               const ajpq_jc_strategy_t *s, const ajpq_jc_search_result_t *res) {
+  const char *path = out->path;
+  FILE *f = out->f;
   int64_t maxc = 1;
   for (int l = 0; l < g->n_layers; l++)
     if (g->layers[l].desc.cout > maxc)
@@ -195,11 +292,9 @@ static ajpq_status_t write_svg(const char *path, const ajpq_channel_graph_t *g,
     fprintf(f, "%.1f,%.1f ", x, y);
   }
   fprintf(f, "\"/>\n</svg>\n");
-  if (ferror(f)) {
-    ajpq_output_abort(&out);
+  if (ferror(f))
     return ajpq_status_make(AJPQ_IO_ERROR, "cannot write output file '%s'", path);
-  }
-  return ajpq_output_commit(&out);
+  return NULL;
 }
 
 /* `erased_stored`: erased channels as ajpq-cost-report counts them on the
@@ -478,11 +573,18 @@ void ajpq_jc_config_free(ajpq_jc_config_t *cfg) {
 
 static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, void *ctx) {
   (void)ctx;
+  /* Side outputs first, before any work (QA: an unwritable strategy-out was
+   * only reported after minutes of search). */
+  side_output_t side[SIDE_N];
+  if (!side_outputs_open(op, o, side))
+    return false;
   ajpq_jc_config_t cfg;
   MlirOperation func;
   ajpq_channel_graph_t *g = ajpq_jc_prepare(op, o, "joint-compress", &cfg, &func);
-  if (!g)
+  if (!g) {
+    side_outputs_abort(side);
     return false;
+  }
   bool ok = false;
   char budget_text[512];
   ajpq_jc_evaluator_t *ev = NULL;
@@ -602,7 +704,7 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
                   "channel groups");
     goto done;
   }
-  if (ajpq_opt_has(o, "strategy-out") && ajpq_opt_string(o, "strategy-out")[0]) {
+  if (side[SIDE_STRATEGY].open) {
     ajpq_jc_strategy_meta_t meta = {.policy = pol,
                                     .metric = ajpq_jc_evaluator_metric_name(ev),
                                     .budget_text = budget_text,
@@ -612,16 +714,16 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
                                     .act_cfg = &cfg,
                                     .act_calibration = ajpq_opt_string(o, "calibration"),
                                     .act_samples = ajpq_jc_evaluator_samples(ev)};
-    st = ajpq_jc_strategy_write(ajpq_opt_string(o, "strategy-out"), g, best, &meta);
+    st = ajpq_jc_strategy_print_to(&side[SIDE_STRATEGY].out, g, best, &meta);
     if (st) {
-      fail_status(func, st);
+      fail_side(func, &side[SIDE_STRATEGY], st);
       goto done;
     }
   }
-  if (ajpq_opt_has(o, "report-svg") && ajpq_opt_string(o, "report-svg")[0]) {
-    st = write_svg(ajpq_opt_string(o, "report-svg"), g, best, &res);
+  if (side[SIDE_SVG].open) {
+    st = write_svg(&side[SIDE_SVG].out, g, best, &res);
     if (st) {
-      fail_status(func, st);
+      fail_side(func, &side[SIDE_SVG], st);
       goto done;
     }
   }
@@ -639,9 +741,13 @@ static bool run_joint_compress(MlirOperation op, const ajpq_pass_options_t *o, v
   ajpq_jc_clock_t rw = ajpq_jc_clock_now(), rw_t = {0, 0};
   ok = ajpq_jc_rewrite(g, &cfg, best, ajpq_jc_evaluator_actq(ev));
   ajpq_jc_clock_add(&rw_t, rw);
+  /* installed only once the rewrite succeeded: a failed pass leaves none */
+  if (ok)
+    ok = side_outputs_commit(func, side);
   if (!so.quiet)
     print_timing(&setup_t, &res, &rw_t, ajpq_jc_evaluator_samples(ev));
 done:
+  side_outputs_abort(side); /* no-op after side_outputs_commit */
   free(res.reward_curve);
   ajpq_jc_strategy_destroy(best);
   ajpq_jc_strategy_destroy(minst);

@@ -1067,13 +1067,11 @@ ajpq_status_t ajpq_jc_evaluator_create(MlirOperation func, const ajpq_channel_gr
   e->n = nsel;
   e->batch = nsel < 32 ? nsel : 32;
   eo.batch = e->batch;
-  /* ONE executor thread, whatever `threads` says: the executor's two-thread runs of PP-OCR
-   * cls differ in the last bits from its one-thread runs (not isolated to one kernel), so the
-   * rewards differed in the 9th digit between threads=1 and 2 and the seeded search diverged
-   * at episode 20 (docs/search.md "Outside models", bug 4). `threads` still runs the two
-   * agents' updates concurrently (they are thread-count independent). */
-  (void)o->threads;
-  eo.threads = 1;
+  /* `threads` executor threads: the executor gives the same bits for any thread count (its
+   * GEMM row split depends on the shape only, executor/kernels.c ajpq_k_fc; PP-OCR cls's
+   * threads=1/2 divergence, docs/search.md "Outside models" bug 4, came from the old
+   * thread-count split; test/executor/threads-deterministic.test). */
+  eo.threads = o->threads;
   st = ajpq_executor_create(func, &eo, &e->ex);
   if (st) {
     free(sel);

@@ -59,9 +59,9 @@ static bool fill_layer(cJSON *e, int l, void *user) {
          add_doubles(e, "importance", L->importance, L->desc.cout);
 }
 
-ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
-                                     const ajpq_jc_strategy_t *s,
-                                     const ajpq_jc_strategy_meta_t *meta) {
+/* The strategy document (NULL on OOM). */
+static cJSON *strategy_json(const ajpq_channel_graph_t *g, const ajpq_jc_strategy_t *s,
+                            const ajpq_jc_strategy_meta_t *meta) {
   cJSON *root = cJSON_CreateObject();
   layer_ctx_t lc = {g, s};
   bool ok = root && cJSON_AddNumberToObject(root, "version", 1) &&
@@ -80,7 +80,19 @@ ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_
     cJSON_Delete(root);
     root = NULL;
   }
-  return ajpq_cg_json_write(root, path, "strategy");
+  return root;
+}
+
+ajpq_status_t ajpq_jc_strategy_write(const char *path, const ajpq_channel_graph_t *g,
+                                     const ajpq_jc_strategy_t *s,
+                                     const ajpq_jc_strategy_meta_t *meta) {
+  return ajpq_cg_json_write(strategy_json(g, s, meta), path, "strategy");
+}
+
+ajpq_status_t ajpq_jc_strategy_print_to(ajpq_output_t *out, const ajpq_channel_graph_t *g,
+                                        const ajpq_jc_strategy_t *s,
+                                        const ajpq_jc_strategy_meta_t *meta) {
+  return ajpq_cg_json_print_to(strategy_json(g, s, meta), out, "strategy");
 }
 
 ajpq_status_t ajpq_jc_strategy_read(const char *path, const ajpq_channel_graph_t *g,

@@ -2,7 +2,7 @@
 // function; each a diagnostic and exit 1, no partial file left behind.
 // RUN: split-file %s %t
 // RUN: not ajpq-opt %t/model.mlir --ajpq-cost-report="json=%t/no/such/dir/r.json" 2>&1 | FileCheck %s --check-prefix=NODIR
-// NODIR: error: ajpq-cost-report: cannot create output file '{{.*}}/no/such/dir/r.json': No such file or directory
+// NODIR: error: ajpq-cost-report: json: cannot create output file '{{.*}}/no/such/dir/r.json': No such file or directory
 // RUN: not ajpq-opt %t/empty.mlir --ajpq-cost-report 2>&1 | FileCheck %s --check-prefix=EMPTY
 // EMPTY: error: ajpq-cost-report: no func.func in the module
 // A function without compressible layers is not an error: an empty report.

@@ -17,7 +17,14 @@
  * search used), else the pass defaults `hessian true`. weight-clipping=hessian reads E[x²] from the same evaluator. With bias correction the masked model gets the
  * evaluator's corrected biases (ajpq_jc_wq_bias_for), statistics from the calibration set the
  * strategy file records (as ajpq-apply-strategy does); without a recorded calibration set
- * there is no bias correction (as in ajpq-apply-strategy). */
+ * there is no bias correction (as in ajpq-apply-strategy).
+ *
+ * --rounding-flips=F (anywhere on the command line): with activation quantization the two
+ * paths sum in different float orders, so a layer input at a rounding boundary may land on the
+ * neighbouring code in one of them. Then up to F samples may exceed 1e-5, each by at most one
+ * activation step (the largest input_scale of the compressed layers, relative to max |output|);
+ * every other sample must stay within 1e-5. A real masked/erased mismatch (a wrong scale, zero
+ * point, kept channel or bias) moves most samples, so the check still fails on it. */
 #include "ajpq_dialect.h"
 #include "ajpq_executor.h"
 #include "ajpq_io.h"
@@ -36,6 +43,14 @@ static int die(ajpq_status_t st, const char *what) {
 }
 
 int main(int argc, char **argv) {
+  int flips_allowed = 0;
+  for (int i = 1; i < argc; i++)
+    if (!strncmp(argv[i], "--rounding-flips=", 17)) {
+      flips_allowed = atoi(argv[i] + 17);
+      memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof *argv); /* argv[argc] = NULL */
+      argc--;
+      break;
+    }
   if (argc < 5) {
     fprintf(stderr, "usage: %s ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS]\n",
             argv[0]);
@@ -65,7 +80,12 @@ int main(int argc, char **argv) {
                     : !strcmp(argv[7], "minmax")      ? AJPQ_WCLIP_MINMAX
                     : !strcmp(argv[7], "auto")        ? AJPQ_WCLIP_AUTO
                     : !strcmp(argv[7], "hessian")     ? AJPQ_WCLIP_HESSIAN
-                                                      : AJPQ_WCLIP_MSE;
+                    : !strcmp(argv[7], "mse")         ? AJPQ_WCLIP_MSE
+                                                      : -1;
+  if (cfg.weight_clip < 0) { /* a typo must not silently test another rule */
+    fprintf(stderr, "error: unknown weight clipping '%s' (minmax|mse|auto|hessian)\n", argv[7]);
+    return 1;
+  }
   cfg.bias_correction = argc > 8 ? strcmp(argv[8], "false") != 0 : wq_bc;
   ajpq_jc_strategy_t *s = ajpq_jc_strategy_create(g);
   st = ajpq_jc_strategy_read(argv[3], g, s);
@@ -91,6 +111,7 @@ int main(int argc, char **argv) {
   const ajpq_jc_wq_stats_t *stats = ev ? ajpq_jc_evaluator_wq_stats(ev) : NULL;
   cfg.wq_stats = stats; /* hessian clipping: E[x²], as the rewrite gets it */
   int corrected = 0;
+  double max_step = 0; /* the largest activation quantization step of the compressed layers */
   ajpq_tensor_t *d, *df;
   st = jc_test_read_f32(argv[4], &d, &df);
   if (st)
@@ -144,6 +165,7 @@ int main(int argc, char **argv) {
       return 1;
     if (a.has_input_qparams) {
       ajpq_executor_act_quant_t q = {a.input_scale, a.input_zero_point, act_bits};
+      max_step = fmax(max_step, act_bits < 32 ? (double)a.input_scale : 0);
       st = ajpq_executor_set_input_quant(ea, ex, &q);
       if (st)
         return die(st, "input quant");
@@ -177,9 +199,33 @@ int main(int argc, char **argv) {
       maxabs = fmax(maxabs, fabs((double)oa[o][i] - ob[o][i]));
       maxref = fmax(maxref, fabs((double)oa[o][i]));
     }
-  double rel = maxabs / fmax(1.0, maxref);
-  printf("samples %lld, erased channels %d, max |masked - erased| %s 1e-5 (relative)\n",
-         (long long)n, erased_total, rel <= 1e-5 ? "<=" : ">");
+  /* per sample, relative to the largest |output| of all samples (as the overall check) */
+  int flips = 0;
+  bool ok = true;
+  double worst_flip = 0;
+  for (int64_t smp = 0; smp < n; smp++) {
+    double d = 0;
+    for (int o = 0; o < no; o++) {
+      int64_t per = ajpq_executor_output_info(ea, o)->numel / n;
+      for (int64_t i = smp * per; i < (smp + 1) * per; i++)
+        d = fmax(d, fabs((double)oa[o][i] - ob[o][i]));
+    }
+    d /= fmax(1.0, maxref);
+    if (d > 1e-5) {
+      fprintf(stderr, "sample %lld: relative difference %.3g (one activation step %.3g)\n",
+              (long long)smp, d, max_step);
+      flips++;
+      ok = ok && flips <= flips_allowed && d <= max_step;
+      worst_flip = fmax(worst_flip, d);
+    }
+  }
+  if (flips)
+    printf("samples %lld beyond 1e-5: %d (rounding flips allowed: %d), largest %.3g %s one "
+           "activation step %.3g\n",
+           (long long)n, flips, flips_allowed, worst_flip, worst_flip <= max_step ? "<=" : ">",
+           max_step);
+  printf("samples %lld, erased channels %d, max |masked - erased| %s 1e-5 (relative)%s\n",
+         (long long)n, erased_total, ok ? "<=" : ">", flips ? " on the others" : "");
   fprintf(stderr, "max abs diff %.3g, max |output| %.3g, layers with corrected bias %d\n", maxabs,
           maxref, corrected);
   /* Free everything so LeakSanitizer (make check SANITIZE=1) sees a clean run. */
@@ -201,5 +247,5 @@ int main(int argc, char **argv) {
   mlirModuleDestroy(orig);
   mlirModuleDestroy(comp);
   mlirContextDestroy(ctx);
-  return rel <= 1e-5 ? 0 : 1;
+  return ok ? 0 : 1;
 }
