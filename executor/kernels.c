@@ -99,8 +99,8 @@ static void gemv_chunk(void *arg, int64_t t) {
 }
 
 static void gemm_chunk(void *arg, int64_t t) {
-  const kctx_t *k = arg;
-  int64_t m0 = t * k->per, m1 = m0 + k->per < k->m ? m0 + k->per : k->m;
+  const kctx_t *k = arg; /* k->per = number of chunks; chunk t = rows [t*m/per, (t+1)*m/per) */
+  int64_t m0 = t * k->m / k->per, m1 = (t + 1) * k->m / k->per;
   if (m1 > m0)
     fc_block(m1 - m0, k->k, k->n, k->x + m0 * k->k, k->w, k->bias, k->y + m0 * k->n, k->n);
 }
@@ -108,35 +108,39 @@ static void gemm_chunk(void *arg, int64_t t) {
 /* OpenBLAS runs single-threaded (ajpq_executor_run sets it); the executor splits the work
  * itself on its worker pool (pool.c), so only one set of threads exists: rows of M for a GEMM,
  * output channels for a GEMV.
- * The split depends on the SHAPE only, never on `threads`, and threads=1 runs the same chunks:
- * OpenBLAS's result for one output row depends on the call it is part of (it picks kernels by
- * call shape: rows of a 192x200x32 sgemm differ in the last bits between one call and 24- or
- * 16-row chunks, PP-OCR cls's 1x1 convs), so the old split by thread count made threads=1 and 2
- * differ (test/executor/threads-deterministic.test).
- * Each chunk is one independent call whatever thread runs it: same bits for any thread count. */
-enum { FC_MIN_WORK = 1 << 20, FC_GEMM_CHUNKS = 16, FC_GEMM_MIN_ROWS = 128, FC_GEMV_CHUNKS = 8 };
+ * The split depends on the SHAPE only, never on `threads` (threads=1 runs the same chunks):
+ * OpenBLAS picks kernels by call shape, so one output row's bits depend on the call it is part
+ * of. The old split by thread count (m/(4*threads) rows, >= 16) made threads=1 and 2 differ in
+ * the last bits: a 192x200x32 sgemm (PP-OCR cls's 1x1 convs) split into 16-32-row calls, and a
+ * 2048x1024 sgemv split in halves (test/executor/threads-deterministic.test). Measured with
+ * OpenBLAS 0.3.21 (Cooperlake kernels) on 10 GEMM and 6 GEMV shapes: GEMM chunks of >= 2^20
+ * multiply-adds and GEMV chunks starting at multiples of 16 rows give exactly the one-call
+ * bits, so the split also keeps threads=1 results (and its speed) as they were. */
+enum { FC_MIN_WORK = 1 << 20, FC_GEMM_CHUNKS = 16, FC_GEMV_CHUNKS = 8 };
 
 void ajpq_k_fc(int64_t m, int64_t k, int64_t n, const float *x, const float *w, const float *bias,
                float *y, int threads) {
-  int64_t work = m * k * n;
-  if (work < FC_MIN_WORK) {
+  int64_t work = m * k * n, nch = work / FC_MIN_WORK;
+  if (nch < 2) {
     fc_block(m, k, n, x, w, bias, y, n);
     return;
   }
   kctx_t kc = {.x = x, .w = w, .bias = bias, .y = y, .m = m, .k = k, .n = n};
   if (m == 1) {
-    /* multiples of 16 output channels, so every chunk but the last takes the same code path */
-    kc.per = ((n + FC_GEMV_CHUNKS - 1) / FC_GEMV_CHUNKS + 15) / 16 * 16;
+    if (nch > FC_GEMV_CHUNKS)
+      nch = FC_GEMV_CHUNKS;
+    kc.per = ((n + nch - 1) / nch + 15) / 16 * 16;
     ajpq_pool_run(threads, (n + kc.per - 1) / kc.per, gemv_chunk, &kc);
     return;
   }
-  /* up to 16 chunks handed out dynamically: a preempted vCPU (shared machines) delays the layer
-   * by one chunk, not by a whole thread's share; >= 128 rows each keeps the repacking of the
-   * weights per call (k*n moves against per*k*n multiply-adds) under 1% at threads=1. */
-  kc.per = (m + FC_GEMM_CHUNKS - 1) / FC_GEMM_CHUNKS;
-  if (kc.per < FC_GEMM_MIN_ROWS)
-    kc.per = FC_GEMM_MIN_ROWS;
-  ajpq_pool_run(threads, (m + kc.per - 1) / kc.per, gemm_chunk, &kc);
+  /* up to 16 chunks (each >= 2^20 multiply-adds) handed out dynamically: a preempted vCPU
+   * (shared machines) delays the layer by one chunk, not by a whole thread's share. */
+  if (nch > FC_GEMM_CHUNKS)
+    nch = FC_GEMM_CHUNKS;
+  if (nch > m)
+    nch = m;
+  kc.per = nch;
+  ajpq_pool_run(threads, nch, gemm_chunk, &kc);
 }
 
 void ajpq_k_conv2d(const ajpq_conv_geom_t *g, const float *x, const float *w, const float *bias,

@@ -882,7 +882,7 @@ typedef struct {
   int only_lo, only_hi;  /* AJPQ_WQ_ONLY=A[-B]: correct only layers A..B */
   bool own_error;        /* AJPQ_WQ_OWN=1: own-error target */
   long long samples;     /* AJPQ_WQ_SAMPLES=N (> 0 and below the set: the pass subset) */
-  int head;              /* AJPQ_WQ_HEAD=0|1|2: head not corrected / fp32 means / observed; -1 unset */
+  int head;              /* AJPQ_WQ_HEAD=0..3: none / fp32 means / observed means / score shift; -1 unset */
   bool first;            /* AJPQ_WQ_FIRST=1: correct the layers reading the model input */
   bool debug;            /* AJPQ_WQ_DEBUG set: per-layer and per-pass diagnostics on stderr */
 } wq_dev_knobs_t;
