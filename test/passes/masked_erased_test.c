@@ -1,6 +1,7 @@
 /* masked_erased_test.c — checks "masked ≡ erased" for --joint-compress:
  *
  *   ajpq-jc-masked-test ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS [MAX_SAMPLES]]
+ *                       [CLIP [BC]] [--rounding-flips=F]
  *
  * Runs the ORIGINAL fp32 model with the executor after swapping in, for every
  * layer, the strategy's masked fake-quantized weights (kept channels
@@ -52,7 +53,8 @@ int main(int argc, char **argv) {
       break;
     }
   if (argc < 5) {
-    fprintf(stderr, "usage: %s ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS]\n",
+    fprintf(stderr, "usage: %s ORIG.mlir COMPRESSED.mlir STRATEGY.json DATA.npy [ACT_BITS [MAX_SAMPLES [CLIP [BC]]]] "
+                    "[--rounding-flips=F]\n",
             argv[0]);
     return 1;
   }
